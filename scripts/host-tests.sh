@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# host-tests.sh: the host half of the test suite, one RESULT line per test:
+# the pure-logic layer's `cargo test`, run test by test for real timings,
+# and the UAPI ABI check against upstream's header.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+export CARGO_TARGET_DIR=$BUILD/cargo
+manifest=$TOP/arch-riscv-kvm/Cargo.toml
+if ! bin=$(cargo test --quiet --manifest-path "$manifest" --no-run --message-format=json 2>/dev/null |
+		sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | head -n1) || [ -z "$bin" ]; then
+	echo "RESULT FAIL host/cargo-build 0.00s"
+	cargo test --manifest-path "$manifest" --no-run
+	exit 0
+fi
+for t in $("$bin" --list --format terse | sed -n 's/: test$//p'); do
+	t0=$(date +%s.%N)
+	if out=$("$bin" --exact "$t" --quiet 2>&1); then st=PASS; else st=FAIL; echo "$out"; fi
+	t1=$(date +%s.%N)
+	printf 'RESULT %s host/%s %.2fs\n' "$st" "${t//::/.}" "$(echo "$t1 - $t0" | bc)"
+done
+
+# The reference is upstream's header straight from the source tarball; the
+# rest of the uapi headers come from the Rust tree (only asm/kvm.h differs).
+ref=$BUILD/reference/linux-source-6.12
+uapi=arch/riscv/include/uapi/asm/kvm.h
+if [ ! -f "$ref/$uapi" ]; then
+	mkdir -p "$ref"
+	tar -xf "$KERNEL_TARBALL" -C "$ref" --strip-components=1 "linux-source-6.12/$uapi"
+fi
+"$TOP/scripts/check-uapi-abi.sh" "$TOP/include-uapi/asm/kvm.h" "$ref/$uapi" "$(tree_of rust)"

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# prepare-tree.sh BACKEND: unpack Debian's linux-source-6.12 into
+# build/linux-BACKEND, apply the project's patches (rust backend only) and
+# configure it: tinyconfig plus configs/kvm-rs.config.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+backend=${1:?usage: prepare-tree.sh rust|upstream}
+tree=$(tree_of "$backend")
+
+if [ ! -f "$tree/.unpacked" ]; then
+	step "unpacking $(basename "$KERNEL_TARBALL") into ${tree#"$TOP"/}"
+	[ -f "$KERNEL_TARBALL" ] || die "$KERNEL_TARBALL missing: run 'make setup'"
+	rm -rf "$tree"
+	mkdir -p "$tree"
+	tar -xf "$KERNEL_TARBALL" -C "$tree" --strip-components=1
+	if [ "$backend" = rust ]; then
+		# The C backend's sources and private headers go away so nothing
+		# of them can end up in kvm.ko; the overlay brings the Rust one.
+		rm -f "$tree"/arch/riscv/kvm/*.c "$tree"/arch/riscv/kvm/*.S "$tree"/arch/riscv/kvm/*.h
+		rm -f "$tree"/arch/riscv/include/asm/kvm_{aia,vcpu_*}.h
+		for p in "$TOP"/patches/*.patch; do
+			patch -s -p1 -d "$tree" < "$p" || die "patch $(basename "$p") does not apply"
+		done
+	fi
+	touch "$tree/.unpacked"
+fi
+
+# Kconfig is part of the overlay, so lay it before configuring.
+[ "$backend" = rust ] && "$TOP/scripts/overlay.sh"
+
+step "configuring ${tree#"$TOP"/} (tinyconfig + configs/kvm-rs.config)"
+kmake "$tree" -s tinyconfig
+"$tree"/scripts/kconfig/merge_config.sh -m -O "$tree" "$tree/.config" \
+	"$TOP/configs/kvm-rs.config" >/dev/null
+kmake "$tree" -s olddefconfig
+# merge_config.sh only warns when a fragment line does not survive.
+for opt in $(grep -o '^CONFIG_[A-Z0-9_]*=[^ ]*' "$TOP/configs/kvm-rs.config"); do
+	grep -qx "$opt" "$tree/.config" ||
+		die "$opt from configs/kvm-rs.config did not take effect in $tree/.config (missing dependency?)"
+done

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# run-tests.sh BACKEND: the whole test suite.
+#
+#  1. host tests (Rust backend only: they test this project's code);
+#  2. the emulated host boots BACKEND's kernel and runs every selftest;
+#  3. Rust backend only: a boot on a CPU without the H extension.
+#
+# Every test prints `RESULT <PASS|FAIL|SKIP|XFAIL> <suite>/<name> <secs>s`;
+# the run ends with `N passed, N failed, N skipped`. It fails when a test
+# listed in the expected-pass file does not pass, when the kernel log shows
+# an Oops, BUG, WARNING, lockdep report or panic, or when a boot times out.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+backend=$1
+out=$BUILD/test-$backend
+expected=$TOP/selftests/expected-pass
+[ "$backend" = upstream ] && expected=$TOP/selftests/expected-pass-upstream
+boot_timeout=${RKVM_BOOT_TIMEOUT:-2700}
+mkdir -p "$out"
+rm -f "$out"/*.log
+problems=()
+
+# boot NAME MODE [CPU-FLAGS]: one emulated-host boot, console to NAME.log.
+boot() {
+	local log=$out/$1.log
+	step "booting the emulated host ($backend backend, $2)"
+	timeout --foreground -k 10 "$boot_timeout" "$TOP/scripts/boot.sh" "$backend" "$2" "${3:-}" |
+		tee "$log"
+	local rc=${PIPESTATUS[0]}
+	if [ "$rc" = 124 ]; then
+		problems+=("boot '$1' timed out after ${boot_timeout}s")
+	elif ! grep -q '^RKVM-DONE' "$log"; then
+		problems+=("boot '$1' ended (qemu exit $rc) before the runner finished")
+	fi
+}
+
+if [ "$backend" = rust ]; then
+	step "host tests"
+	"$TOP/scripts/host-tests.sh" | tee "$out/host.log"
+fi
+boot selftests tests
+if [ "$backend" = rust ]; then
+	boot no-h noh ",h=false"
+fi
+
+cat "$out"/*.log | grep -ao 'RESULT \(PASS\|FAIL\|SKIP\|XFAIL\) [^ ]* [0-9.]*s' > "$out/results"
+
+# Kernel messages carry a printk timestamp; test output never starts with one.
+splat='^\[ *[0-9]+\.[0-9]+\] .*(Oops|BUG:|WARNING:|Kernel panic|lockdep|possible (circular|recursive) locking|Unable to handle kernel|stall detected|blocked for more than)'
+if grep -aEh "$splat" "$out"/*.log > "$out/splats"; then
+	problems+=("the kernel log shows a splat:")
+	while read -r l; do problems+=("  $l"); done < "$out/splats"
+fi
+
+missing=()
+while read -r t; do
+	grep -q "^RESULT PASS $t " "$out/results" || missing+=("$t")
+done < <(sed 's/#.*//; /^[[:space:]]*$/d' "$expected")
+((${#missing[@]})) && problems+=("expected to pass but did not: ${missing[*]}")
+
+echo
+echo "Results ($backend backend), also in ${out#"$TOP"/}/results:"
+cat "$out/results"
+newly=$(grep '^RESULT PASS' "$out/results" | awk '{print $3}' |
+	grep -vxF -f <(sed 's/#.*//; /^[[:space:]]*$/d' "$expected") || true)
+[ -n "$newly" ] && printf 'passing but not yet in %s:\n%s\n' "${expected#"$TOP"/}" "$newly"
+notyet=$(grep -E '^RESULT (FAIL|SKIP|XFAIL)' "$out/results" | awk '{print $2, $3}' || true)
+[ -n "$notyet" ] && printf 'not passing:\n%s\n' "$notyet"
+for p in "${problems[@]}"; do echo "PROBLEM: $p"; done
+printf '%d passed, %d failed, %d skipped\n' \
+	"$(grep -c '^RESULT PASS' "$out/results")" \
+	"$(grep -c '^RESULT FAIL' "$out/results")" \
+	"$(grep -cE '^RESULT (SKIP|XFAIL)' "$out/results")"
+((${#problems[@]} == 0))

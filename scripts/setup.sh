@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs everything the build and the tests need, and checks the pinned
+# toolchain. Safe to re-run: when everything is present it only checks.
+set -euo pipefail
+
+. "$(dirname "$0")/lib.sh"
+
+packages=(
+	# Kernel build: clang/LLVM 16 (RISC-V Rust needs CC_IS_CLANG), Rust.
+	clang-16 lld-16 llvm-16 libclang-16-dev
+	rustc-web rust-web-src
+	flex bison bc libelf-dev libssl-dev cpio xz-utils rsync make
+	# Kernel source and the emulated host.
+	linux-source-6.12 qemu-system-misc
+	# riscv64 userland: cross compiler for the selftests, Debian's
+	# riscv64 packages for busybox.
+	gcc-riscv64-linux-gnu libc6-dev-riscv64-cross mmdebstrap
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	step "installing Debian packages: ${missing[*]}"
+	as_root apt-get update -qq ||
+		die "apt-get update failed: check the network and /etc/apt/sources.list"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" ||
+		die "apt-get install failed for: ${missing[*]}"
+fi
+
+# The kernel's Rust support needs the standard library source matching the
+# compiler; Debian's rustc-web ships both, rustup needs a download we
+# cannot rely on. Pin the compiler the kernel is built with.
+rustc_version=$("$RUSTC" --version 2>/dev/null | awk '{print $2}')
+case "$rustc_version" in
+1.78.*|1.79.*|1.8[0-9].*|1.9[0-6].*) ;;
+*) die "$RUSTC is '$rustc_version'; linux 6.12 needs rustc 1.78..1.96 (Debian rustc-web)" ;;
+esac
+[ -d "$("$RUSTC" --print sysroot)/lib/rustlib/src/rust/library" ] ||
+	die "no Rust library source for $RUSTC: install rust-web-src"
+
+if ! "$BINDGEN" --version 2>/dev/null | grep -q "bindgen $BINDGEN_VERSION"; then
+	step "installing bindgen-cli $BINDGEN_VERSION with cargo"
+	command -v cargo >/dev/null || die "cargo not found: install a Rust toolchain with rustup"
+	cargo install --locked --quiet --root "$TOOLS" bindgen-cli --version "$BINDGEN_VERSION" ||
+		die "cargo install bindgen-cli failed"
+fi
+
+# A riscv64 busybox for the emulated host's initramfs, from Debian.
+if [ ! -x "$RISCV_ROOT/usr/bin/busybox" ]; then
+	step "fetching riscv64 busybox-static (Debian trixie)"
+	rm -rf "$RISCV_ROOT"
+	mmdebstrap --quiet --variant=extract --architectures=riscv64 \
+		--include=busybox-static trixie "$RISCV_ROOT" "$DEBIAN_MIRROR" ||
+		die "mmdebstrap failed to fetch busybox-static for riscv64"
+fi
