@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What the host CPU offers KVM, probed once at load, and the per-CPU
+//! hypervisor setup done when virtualization is enabled on a CPU.
+
+use core::sync::atomic::{AtomicU32, Ordering};
+use kernel::bindings;
+use kernel::prelude::*;
+
+use crate::csr;
+use crate::glue::{self, NoPreempt};
+use crate::logic::gstage::GStageMode;
+use crate::logic::vmid;
+use crate::print::kvm_info;
+
+/// Exceptions taken in VS-mode directly: misaligned fetch, breakpoint,
+/// U-mode ecall and the three page faults.
+const HEDELEG_DEFAULT: usize = (1 << 0) | (1 << 3) | (1 << 8) | (1 << 12) | (1 << 13) | (1 << 15);
+
+/// Interrupts delivered to VS-mode directly: VS software, timer, external.
+const HIDELEG_DEFAULT: usize = (1 << 2) | (1 << 6) | (1 << 10);
+
+/// Only the `time` counter is read directly by the guest; every other
+/// counter traps so the host can emulate it.
+const HCOUNTEREN_TM: usize = 1 << 1;
+
+/// SBI RFENCE extension ID ("RFNC"); remote HFENCEs need it.
+const SBI_EXT_RFENCE: i32 = 0x5246_4e43;
+
+/// What the host offers, fixed at load.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HostCaps {
+    /// G-stage page table format every VM uses.
+    pub(crate) gstage: GStageMode,
+    /// Usable VMID bits (0: all VMs share VMID 0).
+    pub(crate) vmid_bits: u32,
+}
+
+// Published by `publish()` before `kvm_init()` creates /dev/kvm and never
+// changed afterwards, so every VM and vCPU sees the final values.
+static GSTAGE_LEVELS: AtomicU32 = AtomicU32::new(3);
+static VMID_BITS: AtomicU32 = AtomicU32::new(0);
+
+impl HostCaps {
+    /// The capabilities found at load.
+    pub(crate) fn get() -> HostCaps {
+        let gstage = match GSTAGE_LEVELS.load(Ordering::Acquire) {
+            5 => GStageMode::Sv57x4,
+            4 => GStageMode::Sv48x4,
+            _ => GStageMode::Sv39x4,
+        };
+        HostCaps {
+            gstage,
+            vmid_bits: VMID_BITS.load(Ordering::Acquire),
+        }
+    }
+
+    fn publish(self) {
+        VMID_BITS.store(self.vmid_bits, Ordering::Release);
+        GSTAGE_LEVELS.store(self.gstage.levels(), Ordering::Release);
+    }
+
+    /// Checks that the host can run KVM, probes its G-stage format and
+    /// VMID width, logs them as the C backend does and publishes them.
+    pub(crate) fn probe() -> Result<HostCaps> {
+        // SAFETY: A NULL bitmap asks about the ISA common to all harts.
+        let has_h = unsafe {
+            bindings::__riscv_isa_extension_available(core::ptr::null(), u32::from(b'h' - b'a'))
+        };
+        if !has_h {
+            kvm_info!("hypervisor extension not available");
+            return Err(ENODEV);
+        }
+        // SAFETY: Written once during early boot, read-only afterwards.
+        let sbi_version = unsafe { bindings::sbi_spec_version };
+        // v0.1 is major 0, minor 1; everything later has a larger encoding.
+        if sbi_version <= 1 {
+            kvm_info!("require SBI v0.2 or higher");
+            return Err(ENODEV);
+        }
+        // SAFETY: A plain SBI probe call, valid from any context.
+        if unsafe { bindings::sbi_probe_extension(SBI_EXT_RFENCE) } == 0 {
+            kvm_info!("require SBI RFENCE extension");
+            return Err(ENODEV);
+        }
+
+        let caps = {
+            // Probing writes this CPU's hgatp and reads it back: stay on it.
+            let _cpu = NoPreempt::new();
+            let gstage = probe_gstage_mode();
+            let implemented = probe_vmid_bits();
+            // The probes left translations tagged with junk VMIDs behind.
+            csr::local_hfence_gvma_all();
+            HostCaps {
+                gstage,
+                vmid_bits: vmid::usable_bits(implemented, glue::num_possible_cpus()),
+            }
+        };
+
+        kvm_info!("hypervisor extension available");
+        kvm_info!("using {} G-stage page table format", caps.gstage.name());
+        kvm_info!("VMID {} bits available", caps.vmid_bits);
+        caps.publish();
+        Ok(caps)
+    }
+}
+
+/// Widest G-stage format `hgatp` accepts. Sv39x4 is mandatory with H.
+fn probe_gstage_mode() -> GStageMode {
+    let mut found = GStageMode::Sv39x4;
+    for mode in GStageMode::PROBE_ORDER {
+        // SAFETY: hgatp only steers guest translation; no guest runs on this
+        // CPU during module init, and the value is cleared again below.
+        unsafe { csr::write::<{ csr::HGATP }>(mode.probe_value() as usize) };
+        if GStageMode::from_hgatp(csr::read::<{ csr::HGATP }>() as u64) == Some(mode) {
+            found = mode;
+            break;
+        }
+    }
+    // SAFETY: As above; 0 is the Bare mode hgatp holds outside a guest.
+    unsafe { csr::write::<{ csr::HGATP }>(0) };
+    found
+}
+
+/// VMID bits the hardware implements: write all ones, count what sticks.
+fn probe_vmid_bits() -> u32 {
+    // SAFETY: As in `probe_gstage_mode()`.
+    unsafe { csr::write::<{ csr::HGATP }>(vmid::HGATP_VMID_MASK as usize) };
+    let readback = csr::read::<{ csr::HGATP }>() as u64;
+    // SAFETY: As in `probe_gstage_mode()`.
+    unsafe { csr::write::<{ csr::HGATP }>(0) };
+    vmid::implemented_bits(readback)
+}
+
+/// Sets this CPU up to run guests (`kvm_arch_enable_virtualization_cpu`).
+#[no_mangle]
+extern "C" fn kvm_arch_enable_virtualization_cpu() -> kernel::ffi::c_int {
+    // SAFETY: These CSRs only take effect while a guest (V=1) runs on this
+    // CPU; generic KVM calls this with preemption disabled.
+    unsafe {
+        csr::write::<{ csr::HEDELEG }>(HEDELEG_DEFAULT);
+        csr::write::<{ csr::HIDELEG }>(HIDELEG_DEFAULT);
+        csr::write::<{ csr::HCOUNTEREN }>(HCOUNTEREN_TM);
+        csr::write::<{ csr::HVIP }>(0);
+        csr::write::<{ csr::HENVCFG }>(0);
+    }
+    0
+}
+
+/// Undoes `kvm_arch_enable_virtualization_cpu()` on this CPU.
+#[no_mangle]
+extern "C" fn kvm_arch_disable_virtualization_cpu() {
+    // SAFETY: As in `kvm_arch_enable_virtualization_cpu()`. hvip and vsie
+    // are cleared before hideleg: with hideleg cleared first, an interrupt
+    // still pending in hvip and enabled in vsie would reach the host as a
+    // spurious interrupt.
+    unsafe {
+        csr::write::<{ csr::VSIE }>(0);
+        csr::write::<{ csr::HVIP }>(0);
+        csr::write::<{ csr::HEDELEG }>(0);
+        csr::write::<{ csr::HIDELEG }>(0);
+        csr::write::<{ csr::HENVCFG }>(0);
+    }
+}

@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Layer 1: pure logic of the RISC-V KVM backend.
+//!
+//! Nothing here touches the kernel, a CSR or a raw pointer. Every item is
+//! plain safe Rust over integers and slices, unit-tested on the host with
+//! `cargo test` (see `../Cargo.toml`).
+
+pub mod gstage;
+pub mod vmid;
