@@ -1,0 +1,103 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the emulated RISC-V host. Loads kvm.ko, runs every selftest in
+# /tests/<suite>/ under a timeout and prints one line per test:
+#
+#   RESULT <PASS|FAIL|SKIP|XFAIL> <suite>/<name> <secs>s
+#
+# The host side (scripts/run-tests.sh) reads these lines from the console.
+# rkvm.mode= on the kernel command line picks what to do:
+#   tests   (default) run everything, then power off
+#   shell   load kvm.ko and start an interactive shell (make run)
+#   noh     the CPU has no H extension: check that loading fails cleanly
+
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+mkdir -p /dev/hugepages && mount -t hugetlbfs none /dev/hugepages
+
+mode=tests
+timeout_s=300
+for arg in $(cat /proc/cmdline); do
+	case "$arg" in
+	rkvm.mode=*) mode=${arg#rkvm.mode=} ;;
+	rkvm.timeout=*) timeout_s=${arg#rkvm.timeout=} ;;
+	esac
+done
+
+now() { read -r up _ < /proc/uptime; echo "$up"; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+result() { echo "RESULT $1 $2 $3s"; }
+finish() { echo "RKVM-DONE"; sync; poweroff -f; }
+
+# KSFT exit codes: 0 pass, 2 xfail, 4 skip; anything else fails.
+run_test() {
+	suite=$1 path=$2
+	name=$suite/$(basename "$path")
+	echo "=== $name"
+	t0=$(now)
+	timeout -s KILL "$timeout_s" "$path" > /tmp/out 2>&1
+	rc=$?
+	t1=$(now)
+	sed "s|^|[$name] |" /tmp/out
+	case $rc in
+	0) st=PASS ;;
+	2) st=XFAIL ;;
+	4) st=SKIP ;;
+	137) st=FAIL; echo "[$name] killed after ${timeout_s}s" ;;
+	*) st=FAIL; echo "[$name] exit code $rc" ;;
+	esac
+	result "$st" "$name" "$(secs "$t0" "$t1")"
+}
+
+# A check run by this script itself: "check NAME CMD...".
+check() {
+	name=$1; shift
+	t0=$(now)
+	if "$@" > /tmp/out 2>&1; then st=PASS; else st=FAIL; fi
+	t1=$(now)
+	sed "s|^|[$name] |" /tmp/out
+	result "$st" "$name" "$(secs "$t0" "$t1")"
+}
+
+load_fails_without_h() {
+	insmod /kvm.ko && { echo "kvm.ko loaded on a CPU without H"; return 1; }
+	dmesg | grep -q 'kvm \[[0-9]*\]: hypervisor extension not available' ||
+		{ echo "missing log line"; return 1; }
+	[ ! -e /dev/kvm ]
+}
+
+reload_module() {
+	rmmod kvm || return 1
+	[ ! -e /dev/kvm ] || { echo "/dev/kvm survived rmmod"; return 1; }
+	insmod /kvm.ko && [ -c /dev/kvm ] && rmmod kvm
+}
+
+case $mode in
+noh)
+	check project/load_fails_without_h_extension load_fails_without_h
+	finish
+	;;
+shell)
+	insmod /kvm.ko
+	dmesg | grep 'kvm \['
+	echo "kvm.ko ($(cat /backend) backend) is loaded; tests are in /tests."
+	echo "Leave with 'poweroff -f'."
+	setsid cttyhack sh
+	finish
+	;;
+esac
+
+echo "backend: $(cat /backend)"
+check project/module_load insmod /kvm.ko
+for suite in upstream project; do
+	for t in /tests/$suite/*; do
+		run_test "$suite" "$t"
+	done
+done
+check project/module_reload reload_module
+finish
