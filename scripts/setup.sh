@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
 	# Kernel build: clang/LLVM 16 (RISC-V Rust needs CC_IS_CLANG), Rust.
 	clang-16 lld-16 llvm-16 libclang-16-dev
-	rustc-web rust-web-src
+	rustc-web rust-web-src rust-web-clippy
 	flex bison bc libelf-dev libssl-dev cpio xz-utils rsync make
 	# Kernel source and the emulated host.
 	linux-source-6.12 qemu-system-misc
@@ -19,7 +19,7 @@ packages=(
 
 missing=()
 for p in "${packages[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+	[[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == *'ok installed' ]] || missing+=("$p")
 done
 if ((${#missing[@]})); then
 	step "installing Debian packages: ${missing[*]}"
@@ -40,7 +40,7 @@ esac
 [ -d "$("$RUSTC" --print sysroot)/lib/rustlib/src/rust/library" ] ||
 	die "no Rust library source for $RUSTC: install rust-web-src"
 
-if ! "$BINDGEN" --version 2>/dev/null | grep -q "bindgen $BINDGEN_VERSION"; then
+if [[ $("$BINDGEN" --version 2>/dev/null) != "bindgen $BINDGEN_VERSION" ]]; then
 	step "installing bindgen-cli $BINDGEN_VERSION with cargo"
 	command -v cargo >/dev/null || die "cargo not found: install a Rust toolchain with rustup"
 	cargo install --locked --quiet --root "$TOOLS" bindgen-cli --version "$BINDGEN_VERSION" ||
