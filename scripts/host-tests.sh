@@ -29,3 +29,16 @@ if [ ! -f "$ref/$uapi" ]; then
 	tar -xf "$KERNEL_TARBALL" -C "$ref" --strip-components=1 "linux-source-6.12/$uapi"
 fi
 "$TOP/scripts/check-uapi-abi.sh" "$TOP/include-uapi/asm/kvm.h" "$ref/$uapi" "$(tree_of rust)"
+
+# Style gates on the backend's Rust: the kernel's rustfmt settings, and
+# clippy with the kernel's lint set and every warning an error.
+t0=$(date +%s.%N)
+rs=$(find "$TOP/arch-riscv-kvm" -name '*.rs' -not -path '*/target/*')
+if out=$(rustfmt --edition 2021 --config-path "$(tree_of rust)/.rustfmt.toml" --check $rs 2>&1); then
+	st=PASS
+else
+	st=FAIL
+	echo "$out"
+fi
+printf 'RESULT %s host/rustfmt %.2fs\n' "$st" "$(echo "$(date +%s.%N) - $t0" | bc)"
+"$TOP/scripts/clippy.sh"
