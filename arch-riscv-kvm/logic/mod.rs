@@ -7,4 +7,8 @@
 //! `cargo test` (see `../Cargo.toml`).
 
 pub mod gstage;
+pub mod hfence;
+pub mod insn;
+pub mod onereg;
+pub mod pte;
 pub mod vmid;
