@@ -9,6 +9,8 @@
 pub mod gstage;
 pub mod hfence;
 pub mod insn;
+pub mod isa;
 pub mod onereg;
 pub mod pte;
+pub mod sbi;
 pub mod vmid;

@@ -277,9 +277,30 @@ impl IsaExtId {
     pub const SMSTATEEN: Self = Self(23);
 }
 
-/// The SBI extension ids this module needs (`KVM_RISCV_SBI_EXT_*`).
+/// The KVM SBI extension ids (`enum KVM_RISCV_SBI_EXT_ID`), which gate
+/// the SBI extensions a guest may call (see `sbi.rs`).
 impl SbiExtId {
-    /// `KVM_RISCV_SBI_EXT_STA`: lists the steal-time registers.
+    /// `KVM_RISCV_SBI_EXT_V01`: the legacy v0.1 calls.
+    pub const V01: Self = Self(0);
+    /// `KVM_RISCV_SBI_EXT_TIME`.
+    pub const TIME: Self = Self(1);
+    /// `KVM_RISCV_SBI_EXT_IPI`.
+    pub const IPI: Self = Self(2);
+    /// `KVM_RISCV_SBI_EXT_RFENCE`.
+    pub const RFENCE: Self = Self(3);
+    /// `KVM_RISCV_SBI_EXT_SRST`.
+    pub const SRST: Self = Self(4);
+    /// `KVM_RISCV_SBI_EXT_HSM`.
+    pub const HSM: Self = Self(5);
+    /// `KVM_RISCV_SBI_EXT_PMU`.
+    pub const PMU: Self = Self(6);
+    /// `KVM_RISCV_SBI_EXT_EXPERIMENTAL`: the experimental extension range.
+    pub const EXPERIMENTAL: Self = Self(7);
+    /// `KVM_RISCV_SBI_EXT_VENDOR`: the vendor extension range.
+    pub const VENDOR: Self = Self(8);
+    /// `KVM_RISCV_SBI_EXT_DBCN`.
+    pub const DBCN: Self = Self(9);
+    /// `KVM_RISCV_SBI_EXT_STA`: also lists the steal-time registers.
     pub const STA: Self = Self(10);
 }
 
@@ -927,9 +948,10 @@ const fn parse_vector(id: u64, num: u64) -> Result<RegId, RegIdError> {
 
 /// Status of an SBI extension on a vCPU (`enum kvm_riscv_sbi_ext_status`,
 /// after `kvm_riscv_vcpu_sbi_init()` has left UNINITIALIZED behind).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SbiExtStatus {
     /// The host cannot offer it: no register for it.
+    #[default]
     Unavailable,
     /// Offered and on.
     Enabled,
