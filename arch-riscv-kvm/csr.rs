@@ -8,6 +8,10 @@
 
 use core::arch::asm;
 
+/// The `time` counter.
+pub(crate) const TIME: u16 = 0xc01;
+/// Offset added to `time` as the guest reads it.
+pub(crate) const HTIMEDELTA: u16 = 0x605;
 /// Hypervisor exception delegation.
 pub(crate) const HEDELEG: u16 = 0x602;
 /// Hypervisor interrupt delegation.
@@ -20,8 +24,32 @@ pub(crate) const HENVCFG: u16 = 0x60a;
 pub(crate) const HVIP: u16 = 0x645;
 /// G-stage translation root, mode and VMID.
 pub(crate) const HGATP: u16 = 0x680;
+/// Guest physical address of a guest-page fault, shifted right by 2.
+pub(crate) const HTVAL: u16 = 0x643;
+/// Transformed trapping instruction.
+pub(crate) const HTINST: u16 = 0x64a;
+/// Trap cause.
+pub(crate) const SCAUSE: u16 = 0x142;
+/// Trap value.
+pub(crate) const STVAL: u16 = 0x143;
+/// Supervisor environment configuration (swapped with the guest's).
+pub(crate) const SENVCFG: u16 = 0x10a;
+/// VS-mode status.
+pub(crate) const VSSTATUS: u16 = 0x200;
 /// VS-mode interrupt enables.
 pub(crate) const VSIE: u16 = 0x204;
+/// VS-mode trap vector.
+pub(crate) const VSTVEC: u16 = 0x205;
+/// VS-mode scratch.
+pub(crate) const VSSCRATCH: u16 = 0x240;
+/// VS-mode exception pc.
+pub(crate) const VSEPC: u16 = 0x241;
+/// VS-mode trap cause.
+pub(crate) const VSCAUSE: u16 = 0x242;
+/// VS-mode trap value.
+pub(crate) const VSTVAL: u16 = 0x243;
+/// VS-mode address translation.
+pub(crate) const VSATP: u16 = 0x280;
 
 /// Reads the CSR numbered `CSR`.
 #[inline(always)]
@@ -51,6 +79,60 @@ pub(crate) unsafe fn write<const CSR: u16>(value: usize) {
     unsafe {
         asm!("csrw {csr}, {value}", csr = const CSR, value = in(reg) value,
              options(nostack, preserves_flags))
+    };
+}
+
+/// Swaps `value` into the CSR numbered `CSR`, returning the old value.
+///
+/// # Safety
+///
+/// As for [`write`].
+#[inline(always)]
+pub(crate) unsafe fn swap<const CSR: u16>(value: usize) -> usize {
+    let old: usize;
+    // SAFETY: As in `write()`.
+    unsafe {
+        asm!("csrrw {old}, {csr}, {value}", csr = const CSR, value = in(reg) value,
+             old = lateout(reg) old, options(nostack, preserves_flags))
+    };
+    old
+}
+
+/// Flushes this CPU's G-stage TLB entries of guest `vmid`
+/// (`hfence.gvma zero, vmid`).
+#[inline(always)]
+pub(crate) fn local_hfence_gvma_vmid_all(vmid: usize) {
+    // SAFETY: As in `local_hfence_gvma_all()`.
+    unsafe {
+        asm!(".insn r 0x73, 0, 0x31, x0, x0, {vmid}", vmid = in(reg) vmid,
+             options(nostack, preserves_flags))
+    };
+}
+
+/// Flushes this CPU's VS-stage TLB entries of the guest currently in
+/// `hgatp` (`hfence.vvma zero, zero`).
+#[inline(always)]
+pub(crate) fn local_hfence_vvma_all() {
+    // SAFETY: As in `local_hfence_gvma_all()`.
+    unsafe {
+        asm!(
+            ".insn r 0x73, 0, 0x11, x0, x0, x0",
+            options(nostack, preserves_flags)
+        )
+    };
+}
+
+/// Flushes this CPU's instruction cache (`fence.i`, spelled with `.insn`:
+/// the kernel's target has no Zifencei in its assembler).
+#[inline(always)]
+pub(crate) fn local_fence_i() {
+    // SAFETY: Synchronises instruction fetch with prior stores; no other
+    // effect.
+    unsafe {
+        asm!(
+            ".insn i 0x0f, 1, x0, x0, 0",
+            options(nostack, preserves_flags)
+        )
     };
 }
 

@@ -9,9 +9,13 @@
  */
 
 #include <linux/cpumask.h>
+#include <linux/entry-kvm.h>
 #include <linux/gfp.h>
+#include <linux/hugetlb.h>
 #include <linux/kvm_host.h>
+#include <linux/mm.h>
 #include <linux/preempt.h>
+#include <linux/sched/signal.h>
 #include <asm/kvm_riscv_glue.h>
 
 /* Stat names are user ABI: they match the C backend's exactly. */
@@ -81,7 +85,29 @@ unsigned long kvm_riscv_glue_get_free_pages(gfp_t gfp, unsigned int order)
 	return __get_free_pages(gfp, order);
 }
 
-/* KVM_REQ_* are statement expressions, so Rust names them by this enum. */
+/* KVM_REQ_* are statement expressions, so Rust names them by an enum. */
+static int glue_req(enum kvm_riscv_glue_req req)
+{
+	switch (req) {
+	case KVM_RISCV_GLUE_REQ_SLEEP:
+		return KVM_REQ_SLEEP;
+	case KVM_RISCV_GLUE_REQ_VCPU_RESET:
+		return KVM_REQ_VCPU_RESET;
+	case KVM_RISCV_GLUE_REQ_UPDATE_HGATP:
+		return KVM_REQ_UPDATE_HGATP;
+	case KVM_RISCV_GLUE_REQ_FENCE_I:
+		return KVM_REQ_FENCE_I;
+	case KVM_RISCV_GLUE_REQ_HFENCE_GVMA_VMID_ALL:
+		return KVM_REQ_HFENCE_GVMA_VMID_ALL;
+	case KVM_RISCV_GLUE_REQ_HFENCE_VVMA_ALL:
+		return KVM_REQ_HFENCE_VVMA_ALL;
+	case KVM_RISCV_GLUE_REQ_HFENCE:
+		return KVM_REQ_HFENCE;
+	}
+	return KVM_REQ_HFENCE_GVMA_VMID_ALL;
+}
+
+/* kvm_make_request() insists on a compile-time constant request. */
 void kvm_riscv_glue_make_request(enum kvm_riscv_glue_req req,
 				 struct kvm_vcpu *vcpu)
 {
@@ -89,7 +115,199 @@ void kvm_riscv_glue_make_request(enum kvm_riscv_glue_req req,
 	case KVM_RISCV_GLUE_REQ_SLEEP:
 		kvm_make_request(KVM_REQ_SLEEP, vcpu);
 		break;
+	case KVM_RISCV_GLUE_REQ_VCPU_RESET:
+		kvm_make_request(KVM_REQ_VCPU_RESET, vcpu);
+		break;
+	case KVM_RISCV_GLUE_REQ_UPDATE_HGATP:
+		kvm_make_request(KVM_REQ_UPDATE_HGATP, vcpu);
+		break;
+	case KVM_RISCV_GLUE_REQ_FENCE_I:
+		kvm_make_request(KVM_REQ_FENCE_I, vcpu);
+		break;
+	case KVM_RISCV_GLUE_REQ_HFENCE_GVMA_VMID_ALL:
+		kvm_make_request(KVM_REQ_HFENCE_GVMA_VMID_ALL, vcpu);
+		break;
+	case KVM_RISCV_GLUE_REQ_HFENCE_VVMA_ALL:
+		kvm_make_request(KVM_REQ_HFENCE_VVMA_ALL, vcpu);
+		break;
+	case KVM_RISCV_GLUE_REQ_HFENCE:
+		kvm_make_request(KVM_REQ_HFENCE, vcpu);
+		break;
 	}
+}
+
+bool kvm_riscv_glue_check_request(enum kvm_riscv_glue_req req,
+				  struct kvm_vcpu *vcpu)
+{
+	return kvm_check_request(glue_req(req), vcpu);
+}
+
+void kvm_riscv_glue_request_all(struct kvm *kvm, enum kvm_riscv_glue_req req)
+{
+	kvm_make_all_cpus_request(kvm, glue_req(req));
+}
+
+struct kvm_vcpu *kvm_riscv_glue_get_vcpu(struct kvm *kvm, int i)
+{
+	return kvm_get_vcpu(kvm, i);
+}
+
+unsigned int kvm_riscv_glue_online_vcpus(struct kvm *kvm)
+{
+	return atomic_read(&kvm->online_vcpus);
+}
+
+bool kvm_riscv_glue_request_pending(struct kvm_vcpu *vcpu)
+{
+	return kvm_request_pending(vcpu);
+}
+
+bool kvm_riscv_glue_work_pending(void)
+{
+	return xfer_to_guest_mode_work_pending();
+}
+
+void kvm_riscv_glue_srcu_read_lock(struct kvm_vcpu *vcpu)
+{
+	kvm_vcpu_srcu_read_lock(vcpu);
+}
+
+void kvm_riscv_glue_srcu_read_unlock(struct kvm_vcpu *vcpu)
+{
+	kvm_vcpu_srcu_read_unlock(vcpu);
+}
+
+/*
+ * Publish IN_GUEST_MODE after interrupts are off and before the final
+ * request check; see Documentation/virt/kvm/vcpu-requests.rst.
+ */
+void kvm_riscv_glue_enter_guest_mode(struct kvm_vcpu *vcpu)
+{
+	vcpu->mode = IN_GUEST_MODE;
+	kvm_vcpu_srcu_read_unlock(vcpu);
+	smp_mb__after_srcu_read_unlock();
+}
+
+void kvm_riscv_glue_leave_guest_mode(struct kvm_vcpu *vcpu)
+{
+	vcpu->mode = OUTSIDE_GUEST_MODE;
+}
+
+void kvm_riscv_glue_local_irq_disable(void)
+{
+	local_irq_disable();
+}
+
+void kvm_riscv_glue_local_irq_enable(void)
+{
+	local_irq_enable();
+}
+
+/* Context tracking and guest time accounting around the world switch. */
+void kvm_riscv_glue_guest_enter_irqoff(void)
+{
+	guest_timing_enter_irqoff();
+	guest_state_enter_irqoff();
+}
+
+void kvm_riscv_glue_guest_state_exit_irqoff(void)
+{
+	guest_state_exit_irqoff();
+}
+
+void kvm_riscv_glue_guest_timing_exit_irqoff(void)
+{
+	guest_timing_exit_irqoff();
+}
+
+unsigned long kvm_riscv_glue_local_irq_save(void)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	return flags;
+}
+
+void kvm_riscv_glue_local_irq_restore(unsigned long flags)
+{
+	local_irq_restore(flags);
+}
+
+/*
+ * KVM_REQ_SLEEP: wait, interruptibly, until the vCPU is powered on again
+ * (kvm_riscv_vcpu_is_stopped() is the Rust side's answer).
+ */
+void kvm_riscv_glue_wait_while_stopped(struct kvm_vcpu *vcpu)
+{
+	rcuwait_wait_event(kvm_arch_vcpu_get_wait(vcpu),
+			   !kvm_riscv_vcpu_is_stopped(vcpu),
+			   TASK_INTERRUPTIBLE);
+}
+
+int kvm_riscv_glue_smp_processor_id(void)
+{
+	return smp_processor_id();
+}
+
+phys_addr_t kvm_riscv_glue_virt_to_phys(void *addr)
+{
+	return __pa(addr);
+}
+
+void *kvm_riscv_glue_phys_to_virt(phys_addr_t addr)
+{
+	return __va(addr);
+}
+
+/*
+ * The host mapping behind @hva, and the invalidation sequence to check
+ * the G-stage mapping against: read under the mmap lock, whose release
+ * orders it before the pfn lookup that follows.
+ */
+int kvm_riscv_glue_vma_info(unsigned long hva,
+			    struct kvm_riscv_glue_vma_info *info,
+			    const struct kvm *kvm)
+{
+	struct vm_area_struct *vma;
+
+	mmap_read_lock(current->mm);
+	vma = vma_lookup(current->mm, hva);
+	if (!vma) {
+		mmap_read_unlock(current->mm);
+		return -EFAULT;
+	}
+	info->page_shift = is_vm_hugetlb_page(vma) ?
+			   huge_page_shift(hstate_vma(vma)) : PAGE_SHIFT;
+	info->pfnmap = vma->vm_flags & VM_PFNMAP;
+	info->mmu_seq = kvm->mmu_invalidate_seq;
+	mmap_read_unlock(current->mm);
+	return 0;
+}
+
+bool kvm_riscv_glue_mmu_invalidate_retry(struct kvm *kvm, unsigned long seq)
+{
+	return mmu_invalidate_retry(kvm, seq);
+}
+
+enum kvm_riscv_glue_pfn_status kvm_riscv_glue_pfn_status(u64 pfn)
+{
+	if (pfn == KVM_PFN_ERR_HWPOISON)
+		return KVM_RISCV_GLUE_PFN_HWPOISON;
+	if (is_sigpending_pfn(pfn))
+		return KVM_RISCV_GLUE_PFN_SIGPENDING;
+	if (is_error_noslot_pfn(pfn))
+		return KVM_RISCV_GLUE_PFN_ERROR;
+	return KVM_RISCV_GLUE_PFN_OK;
+}
+
+bool kvm_riscv_glue_is_error_hva(unsigned long hva)
+{
+	return kvm_is_error_hva(hva);
+}
+
+void kvm_riscv_glue_send_hwpoison(unsigned long hva, unsigned int shift)
+{
+	send_sig_mceerr(BUS_MCEERR_AR, (void __user *)hva, shift, current);
 }
 
 int kvm_riscv_glue_vcpu_exiting_guest_mode(struct kvm_vcpu *vcpu)

@@ -7,7 +7,7 @@
 //! writes `unsafe` just to reach a kernel service.
 
 use kernel::bindings;
-use kernel::ffi::{c_int, c_ulong};
+use kernel::ffi::{c_int, c_ulong, c_void};
 use kernel::prelude::*;
 
 /// `num_possible_cpus()`.
@@ -64,6 +64,23 @@ impl Pages {
         // INVARIANT: `addr` is the start of `1 << order` pages owned by us.
         Ok(Pages { addr, order })
     }
+
+    /// Kernel virtual address of the first page.
+    pub(crate) fn as_ptr(&self) -> *mut c_void {
+        self.addr as *mut c_void
+    }
+}
+
+/// `__pa()`: physical address of a direct-mapped kernel address.
+pub(crate) fn virt_to_phys(addr: *mut c_void) -> u64 {
+    // SAFETY: Pure address arithmetic on the linear map.
+    unsafe { bindings::kvm_riscv_glue_virt_to_phys(addr) }
+}
+
+/// `__va()`: direct-map address of physical memory.
+pub(crate) fn phys_to_virt(addr: u64) -> *mut c_void {
+    // SAFETY: Pure address arithmetic on the linear map.
+    unsafe { bindings::kvm_riscv_glue_phys_to_virt(addr) }
 }
 
 impl Drop for Pages {
@@ -79,6 +96,47 @@ impl Drop for Pages {
 pub(crate) enum Request {
     /// Stop running the guest until the vCPU is powered on again.
     Sleep,
+    /// Reload `hgatp`: the VM's VMID changed.
+    UpdateHgatp,
+    /// Synchronise the instruction cache.
+    FenceI,
+    /// Flush the VM's G-stage TLB entries (also `KVM_REQ_TLB_FLUSH`).
+    HfenceGvmaVmidAll,
+    /// Flush the VM's VS-stage TLB entries.
+    HfenceVvmaAll,
+}
+
+impl Request {
+    fn raw(self) -> bindings::kvm_riscv_glue_req {
+        match self {
+            Request::Sleep => bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_SLEEP,
+            Request::UpdateHgatp => bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_UPDATE_HGATP,
+            Request::FenceI => bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_FENCE_I,
+            Request::HfenceGvmaVmidAll => {
+                bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_HFENCE_GVMA_VMID_ALL
+            }
+            Request::HfenceVvmaAll => {
+                bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_HFENCE_VVMA_ALL
+            }
+        }
+    }
+}
+
+/// Posts `req` to every vCPU of `kvm` and kicks them
+/// (`kvm_make_all_cpus_request()`).
+pub(crate) fn request_all(kvm: *mut bindings::kvm, req: Request) {
+    // SAFETY: Callers pass a live VM (they hold one of its vCPUs).
+    unsafe { bindings::kvm_riscv_glue_request_all(kvm, req.raw()) };
+}
+
+/// Consumes `req` if it is pending on `vcpu` (`kvm_check_request()`).
+///
+/// # Safety
+///
+/// `vcpu` must point to a live `struct kvm_vcpu` owned by the caller.
+pub(crate) unsafe fn check_request(req: Request, vcpu: *mut bindings::kvm_vcpu) -> bool {
+    // SAFETY: The caller guarantees `vcpu` is live.
+    unsafe { bindings::kvm_riscv_glue_check_request(req.raw(), vcpu) }
 }
 
 /// Posts `req` to `vcpu` without kicking it (`kvm_make_request()`).
@@ -87,12 +145,9 @@ pub(crate) enum Request {
 ///
 /// `vcpu` must point to a live `struct kvm_vcpu`.
 pub(crate) unsafe fn make_request(req: Request, vcpu: *mut bindings::kvm_vcpu) {
-    let req = match req {
-        Request::Sleep => bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_SLEEP,
-    };
     // SAFETY: The caller guarantees `vcpu` is live; setting a request bit is
     // atomic.
-    unsafe { bindings::kvm_riscv_glue_make_request(req, vcpu) };
+    unsafe { bindings::kvm_riscv_glue_make_request(req.raw(), vcpu) };
 }
 
 /// Moves `vcpu` from IN_GUEST_MODE to EXITING_GUEST_MODE if it was in guest
@@ -105,4 +160,22 @@ pub(crate) unsafe fn vcpu_exiting_guest_mode(vcpu: *mut bindings::kvm_vcpu) -> c
     // SAFETY: The caller guarantees `vcpu` is live; the mode update is a
     // cmpxchg.
     unsafe { bindings::kvm_riscv_glue_vcpu_exiting_guest_mode(vcpu) }
+}
+
+/// Keeps local interrupts disabled while alive (`local_irq_save()`).
+pub(crate) struct IrqsOff(c_ulong);
+
+impl IrqsOff {
+    pub(crate) fn new() -> Self {
+        // SAFETY: Balanced by the restore in `drop`.
+        IrqsOff(unsafe { bindings::kvm_riscv_glue_local_irq_save() })
+    }
+}
+
+impl Drop for IrqsOff {
+    fn drop(&mut self) {
+        // SAFETY: Restores what `new` saved, on the same CPU (interrupts
+        // off means no migration).
+        unsafe { bindings::kvm_riscv_glue_local_irq_restore(self.0) };
+    }
 }

@@ -3,19 +3,23 @@
 //! What the host CPU offers KVM, probed once at load, and the per-CPU
 //! hypervisor setup done when virtualization is enabled on a CPU.
 
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::ptr::null_mut;
+use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
+use kernel::sync::{new_spinlock, SpinLock};
 
 use crate::csr;
 use crate::glue::{self, NoPreempt};
 use crate::logic::gstage::GStageMode;
-use crate::logic::vmid;
+use crate::logic::isa::{self, HostIsa};
+use crate::logic::vmid::{self, VmidAssignment, VmidSpace};
 use crate::print::kvm_info;
 
 /// Exceptions taken in VS-mode directly: misaligned fetch, breakpoint,
 /// U-mode ecall and the three page faults.
-const HEDELEG_DEFAULT: usize = (1 << 0) | (1 << 3) | (1 << 8) | (1 << 12) | (1 << 13) | (1 << 15);
+pub(crate) const HEDELEG_DEFAULT: usize =
+    (1 << 0) | (1 << 3) | (1 << 8) | (1 << 12) | (1 << 13) | (1 << 15);
 
 /// Interrupts delivered to VS-mode directly: VS software, timer, external.
 const HIDELEG_DEFAULT: usize = (1 << 2) | (1 << 6) | (1 << 10);
@@ -34,12 +38,31 @@ pub(crate) struct HostCaps {
     pub(crate) gstage: GStageMode,
     /// Usable VMID bits (0: all VMs share VMID 0).
     pub(crate) vmid_bits: u32,
+    /// ISA extensions common to all harts.
+    pub(crate) isa: HostIsa,
+    /// Zicbom / Zicboz block sizes, as guests must see them.
+    pub(crate) cbom_block_size: u64,
+    pub(crate) cboz_block_size: u64,
+    /// The host's satp mode (`satp.MODE`), which guests get too.
+    pub(crate) satp_mode: u64,
+    /// Frequency of the `time` counter.
+    pub(crate) timebase: u64,
 }
 
 // Published by `publish()` before `kvm_init()` creates /dev/kvm and never
 // changed afterwards, so every VM and vCPU sees the final values.
 static GSTAGE_LEVELS: AtomicU32 = AtomicU32::new(3);
 static VMID_BITS: AtomicU32 = AtomicU32::new(0);
+static ISA: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
+static CBOM_BLOCK_SIZE: AtomicU64 = AtomicU64::new(0);
+static CBOZ_BLOCK_SIZE: AtomicU64 = AtomicU64::new(0);
+static SATP_MODE: AtomicU64 = AtomicU64::new(0);
+static TIMEBASE: AtomicU64 = AtomicU64::new(0);
+
+/// The host's `time` counter.
+pub(crate) fn read_time() -> u64 {
+    csr::read::<{ csr::TIME }>() as u64
+}
 
 impl HostCaps {
     /// The capabilities found at load.
@@ -52,10 +75,22 @@ impl HostCaps {
         HostCaps {
             gstage,
             vmid_bits: VMID_BITS.load(Ordering::Acquire),
+            isa: HostIsa(ISA.each_ref().map(|w| w.load(Ordering::Acquire))),
+            cbom_block_size: CBOM_BLOCK_SIZE.load(Ordering::Acquire),
+            cboz_block_size: CBOZ_BLOCK_SIZE.load(Ordering::Acquire),
+            satp_mode: SATP_MODE.load(Ordering::Acquire),
+            timebase: TIMEBASE.load(Ordering::Acquire),
         }
     }
 
     fn publish(self) {
+        for (w, v) in ISA.iter().zip(self.isa.0) {
+            w.store(v, Ordering::Release);
+        }
+        CBOM_BLOCK_SIZE.store(self.cbom_block_size, Ordering::Release);
+        CBOZ_BLOCK_SIZE.store(self.cboz_block_size, Ordering::Release);
+        SATP_MODE.store(self.satp_mode, Ordering::Release);
+        TIMEBASE.store(self.timebase, Ordering::Release);
         VMID_BITS.store(self.vmid_bits, Ordering::Release);
         GSTAGE_LEVELS.store(self.gstage.levels(), Ordering::Release);
     }
@@ -94,6 +129,15 @@ impl HostCaps {
             HostCaps {
                 gstage,
                 vmid_bits: vmid::usable_bits(implemented, glue::num_possible_cpus()),
+                isa: host_isa(),
+                // SAFETY: Set during boot, read-only afterwards.
+                cbom_block_size: u64::from(unsafe { bindings::riscv_cbom_block_size }),
+                // SAFETY: As above.
+                cboz_block_size: u64::from(unsafe { bindings::riscv_cboz_block_size }),
+                // SAFETY: As above.
+                satp_mode: unsafe { bindings::satp_mode } >> SATP_MODE_SHIFT,
+                // SAFETY: As above.
+                timebase: unsafe { bindings::riscv_timebase } as u64,
             }
         };
 
@@ -103,6 +147,23 @@ impl HostCaps {
         caps.publish();
         Ok(caps)
     }
+}
+
+/// `satp.MODE` field position on RV64.
+const SATP_MODE_SHIFT: u64 = 60;
+
+/// The ISA extensions every hart has.
+fn host_isa() -> HostIsa {
+    let mut isa = HostIsa([0; 2]);
+    for id in 0..isa::RISCV_ISA_EXT_MAX {
+        // SAFETY: A NULL bitmap asks about the ISA common to all harts.
+        if unsafe { bindings::__riscv_isa_extension_available(core::ptr::null(), id) } {
+            if let Some(ext) = isa::HostExtId::new(id) {
+                isa = isa.with(ext);
+            }
+        }
+    }
+    isa
 }
 
 /// Widest G-stage format `hgatp` accepts. Sv39x4 is mandatory with H.
@@ -161,4 +222,100 @@ extern "C" fn kvm_arch_disable_virtualization_cpu() {
         csr::write::<{ csr::HIDELEG }>(0);
         csr::write::<{ csr::HENVCFG }>(0);
     }
+}
+
+/// The host-wide VMID allocator.
+#[pin_data]
+pub(crate) struct Vmids {
+    #[pin]
+    space: SpinLock<VmidSpace>,
+    /// The allocator's current version, readable without the lock so the
+    /// run loop can check a VM's VMID on every entry.
+    version: AtomicU64,
+    bits: u32,
+}
+
+// Published by `Vmids::install()` before `kvm_init()` and cleared after
+// `kvm_exit()`, so every VM sees it.
+static VMIDS: AtomicPtr<Vmids> = AtomicPtr::new(null_mut());
+
+impl Vmids {
+    /// A fresh allocator for `bits` usable VMID bits.
+    pub(crate) fn new(bits: u32) -> impl PinInit<Self> {
+        let space = VmidSpace::new(bits);
+        let version = space_version(&space);
+        pin_init!(Vmids {
+            space <- new_spinlock!(space, "Vmids::space"),
+            version: AtomicU64::new(version),
+            bits,
+        })
+    }
+
+    /// Makes `this` the allocator VMs use until `uninstall()`.
+    pub(crate) fn install(this: &Pin<KBox<Vmids>>) {
+        let ptr: *const Vmids = &**this;
+        VMIDS.store(ptr.cast_mut(), Ordering::Release);
+    }
+
+    /// Stops using the installed allocator; called after `kvm_exit()`.
+    pub(crate) fn uninstall() {
+        VMIDS.store(null_mut(), Ordering::Release);
+    }
+
+    /// The installed allocator.
+    pub(crate) fn get() -> Option<&'static Vmids> {
+        let ptr = VMIDS.load(Ordering::Acquire);
+        // SAFETY: Non-null only between install() and uninstall(), which
+        // bracket every VM's life: the module owns the allocator until
+        // after kvm_exit().
+        unsafe { ptr.as_ref() }
+    }
+
+    /// Whether a VM holding VMID `version` may keep it.
+    pub(crate) fn is_current(&self, version: u64) -> bool {
+        self.bits == 0 || version == self.version.load(Ordering::Acquire)
+    }
+
+    /// Assigns a VMID unless the holder of `version` already got a current
+    /// one meanwhile. On rollover, flushes every CPU's guest TLBs.
+    pub(crate) fn assign(&self, version: u64) -> Option<VmidAssignment> {
+        let mut space = self.space.lock();
+        if space.is_current(version) {
+            return None;
+        }
+        let a = space.allocate();
+        self.version.store(a.version, Ordering::Release);
+        if a.rolled_over {
+            // Every VMID handed out before is stale now: no CPU may keep
+            // translations tagged with them.
+            // SAFETY: Runs `flush_local` on every online CPU and waits.
+            unsafe {
+                bindings::on_each_cpu_cond_mask(
+                    None,
+                    Some(flush_local),
+                    null_mut(),
+                    true,
+                    &raw const bindings::__cpu_online_mask,
+                )
+            };
+        }
+        Some(a)
+    }
+}
+
+fn space_version(space: &VmidSpace) -> u64 {
+    // A fresh space's first allocation has the version `is_current()`
+    // accepts; a VM starts with UNASSIGNED_VERSION, which is never it.
+    let mut probe = VmidSpace::new(space.bits());
+    probe.allocate().version
+}
+
+/// Cross-call target of a VMID rollover.
+///
+/// # Safety
+///
+/// None beyond being called as an SMP function call; it touches only this
+/// CPU's guest TLB.
+unsafe extern "C" fn flush_local(_info: *mut core::ffi::c_void) {
+    csr::local_hfence_gvma_all();
 }

@@ -13,12 +13,17 @@
 
 pub mod logic;
 
+mod context;
 mod csr;
 mod glue;
-mod gstage;
 mod host;
+mod mmu;
 mod print;
+mod run;
+mod sbi;
+mod switch;
 mod vcpu;
+mod vcpu_onereg;
 mod vm;
 
 use kernel::bindings;
@@ -32,20 +37,26 @@ module! {
     license: "GPL",
 }
 
-/// The loaded module. Owns generic KVM's registration.
-struct RiscvKvm;
+/// The loaded module. Owns generic KVM's registration and the VMID
+/// allocator every VM uses.
+struct RiscvKvm {
+    _vmids: Pin<KBox<host::Vmids>>,
+}
 
 impl kernel::Module for RiscvKvm {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        host::HostCaps::probe()?;
+        let caps = host::HostCaps::probe()?;
+        let vmids = KBox::pin_init(host::Vmids::new(caps.vmid_bits), GFP_KERNEL)?;
+        host::Vmids::install(&vmids);
         let size = u32::try_from(core::mem::size_of::<vcpu::Vcpu>()).map_err(|_| EINVAL)?;
         let align = u32::try_from(core::mem::align_of::<vcpu::Vcpu>()).map_err(|_| EINVAL)?;
         // SAFETY: Called once, from module init; `module` is this module.
         let rc = unsafe { bindings::kvm_init(size, align, module.as_ptr()) };
         if rc != 0 {
+            host::Vmids::uninstall();
             return Err(Error::from_errno(rc));
         }
-        Ok(RiscvKvm)
+        Ok(RiscvKvm { _vmids: vmids })
     }
 }
 
@@ -54,5 +65,6 @@ impl Drop for RiscvKvm {
         // SAFETY: `kvm_init()` succeeded in `init()`; module unload runs
         // only once no VM holds a reference to the module.
         unsafe { bindings::kvm_exit() };
+        host::Vmids::uninstall();
     }
 }

@@ -3,6 +3,7 @@
 //! Virtual CPUs: the Rust-owned container around `struct kvm_vcpu`, its
 //! lifetime hooks, power state and the vCPU ioctls.
 
+use core::cell::UnsafeCell;
 use core::ptr::addr_of_mut;
 use kernel::bindings;
 use kernel::ffi::{c_int, c_long, c_uint, c_ulong};
@@ -10,7 +11,14 @@ use kernel::prelude::*;
 use kernel::sync::{new_spinlock, SpinLock};
 use kernel::types::Opaque;
 
+use crate::context::{hstatus, sstatus, FpRegs, GuestRegs, SwitchArea};
+use crate::csr;
 use crate::glue::{self, Request};
+use crate::logic::insn::Width;
+use crate::logic::isa::{self, VcpuIsa};
+use crate::logic::onereg::SbiExtStatus;
+use crate::logic::onereg::KVM_RISCV_SBI_EXT_MAX;
+use crate::switch::{self, FpWidth};
 
 /// A vCPU: generic KVM's `struct kvm_vcpu` followed by the backend's state.
 ///
@@ -27,19 +35,160 @@ pub(crate) struct Vcpu {
 
 /// Backend state of a vCPU. Pin-initialised in place by
 /// `kvm_arch_vcpu_create()`, dropped in place by `kvm_arch_vcpu_destroy()`.
-#[pin_data]
+#[pin_data(PinnedDrop)]
 pub(crate) struct VcpuArch {
     /// Power state, a `KVM_MP_STATE_*` value. The lock orders a power-off
     /// and its sleep request against concurrent power state changes.
     #[pin]
     mp_state: SpinLock<u32>,
+    /// Register and CSR state of the guest hart, see [`VcpuContext`].
+    ctx: UnsafeCell<VcpuContext>,
+    /// Pages for G-stage page tables, topped up before `mmu_lock` is taken.
+    mmu_cache: Opaque<bindings::kvm_mmu_memory_cache>,
+}
+
+/// The guest hart's state.
+///
+/// Owned by the task that holds the vCPU (`vcpu->mutex`): the ioctls and
+/// the run loop. While the vCPU is loaded, the preempt notifiers that
+/// call `kvm_arch_vcpu_put()`/`kvm_arch_vcpu_load()` on that same task
+/// also write it (VS-level CSRs, FP registers, `sstatus.FS`), at any
+/// preemption point. So no reference into it is held while preemption is
+/// enabled: the run loop touches it through short accessors or with
+/// preemption disabled.
+#[derive(Default)]
+pub(crate) struct VcpuContext {
+    /// What the world switch reads and writes.
+    pub(crate) sw: SwitchArea,
+    /// VS-level CSRs while the vCPU is not loaded.
+    pub(crate) csr: VsCsrs,
+    /// Guest FP registers while not loaded (or while the guest has FS off).
+    pub(crate) guest_fp: FpRegs,
+    /// Host FP registers while the vCPU is loaded.
+    pub(crate) host_fp: FpRegs,
+    /// Host `senvcfg` while the guest runs.
+    pub(crate) host_senvcfg: usize,
+    /// State a reset returns to.
+    pub(crate) reset_regs: GuestRegs,
+    pub(crate) reset_csr: VsCsrs,
+    /// Trap delegation and environment configuration for this guest.
+    pub(crate) hedeleg: usize,
+    pub(crate) henvcfg: u64,
+    /// The guest has D (else F, else no FP).
+    pub(crate) fp: Option<FpWidth>,
+    /// Set once `KVM_RUN` has entered the guest: the configuration the
+    /// guest has seen may no longer change.
+    pub(crate) ran_atleast_once: bool,
+    /// Host CPU the vCPU last ran on, to flush TLB entries another vCPU
+    /// of the same VM may have left on a new CPU.
+    pub(crate) last_exit_cpu: i32,
+    /// An exit userspace has to complete on the next `KVM_RUN`.
+    pub(crate) pending: PendingExit,
+    /// ISA extensions the guest has.
+    pub(crate) isa: VcpuIsa,
+    /// Status of each SBI extension, by KVM SBI id.
+    pub(crate) sbi: [SbiExtStatus; KVM_RISCV_SBI_EXT_MAX as usize],
+    /// Machine identity the guest sees.
+    pub(crate) mvendorid: u64,
+    pub(crate) marchid: u64,
+    pub(crate) mimpid: u64,
+    /// Smstateen `sstateen0` of the guest.
+    pub(crate) sstateen0: u64,
+    /// Guest timer: next event (in `time` units) and whether it is armed.
+    pub(crate) timer_next: u64,
+    pub(crate) timer_on: bool,
+    /// Steal-time shared memory address.
+    pub(crate) sta_shmem: u64,
+}
+
+/// VS-level CSRs of a guest hart while it is not loaded on a CPU.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct VsCsrs {
+    pub(crate) vsstatus: usize,
+    pub(crate) vsie: usize,
+    pub(crate) vstvec: usize,
+    pub(crate) vsscratch: usize,
+    pub(crate) vsepc: usize,
+    pub(crate) vscause: usize,
+    pub(crate) vstval: usize,
+    pub(crate) hvip: usize,
+    pub(crate) vsatp: usize,
+    pub(crate) senvcfg: usize,
+}
+
+/// An exit to userspace whose result the next `KVM_RUN` writes back.
+#[derive(Clone, Copy, Default)]
+pub(crate) enum PendingExit {
+    /// Nothing to complete.
+    #[default]
+    None,
+    /// `KVM_EXIT_RISCV_SBI`: a0/a1 from `kvm_run`, then skip the ecall.
+    Sbi,
+    /// `KVM_EXIT_MMIO` load: write the data to `rd`, then skip `len`.
+    MmioLoad {
+        rd: u8,
+        width: Width,
+        signed: bool,
+        len: u8,
+    },
+    /// `KVM_EXIT_MMIO` store: skip `len`.
+    MmioStore { len: u8 },
 }
 
 impl VcpuArch {
-    fn new() -> impl PinInit<Self> {
+    fn new(fp: Option<FpWidth>) -> impl PinInit<Self> {
+        let caps = crate::host::HostCaps::get();
+        // SAFETY: Plain SBI queries of the host firmware.
+        let (mvendorid, marchid, mimpid) = unsafe {
+            (
+                bindings::sbi_get_mvendorid() as u64,
+                bindings::sbi_get_marchid() as u64,
+                bindings::sbi_get_mimpid() as u64,
+            )
+        };
+        let mut ctx = VcpuContext {
+            fp,
+            hedeleg: crate::host::HEDELEG_DEFAULT,
+            last_exit_cpu: -1,
+            isa: isa::initial_vcpu_isa(&caps.isa, false),
+            sbi: crate::sbi::initial_status(),
+            mvendorid,
+            marchid,
+            mimpid,
+            ..VcpuContext::default()
+        };
+        // A hart comes out of reset in VS-mode, interrupts off, FP usable
+        // if it has FP; WFI traps to the host so an idle guest sleeps.
+        ctx.reset_regs.sstatus = sstatus::SPP | sstatus::SPIE;
+        if fp.is_some() {
+            ctx.reset_regs.sstatus |= sstatus::FS_INITIAL;
+        }
+        ctx.reset_regs.hstatus = hstatus::VTW | hstatus::SPVP | hstatus::SPV | hstatus::VSXL_64;
+        // CY, TM and IR are readable from VU-mode by default.
+        ctx.reset_regs.scounteren = 0x7;
+        ctx.sw.guest = ctx.reset_regs;
+        ctx.csr = ctx.reset_csr;
         pin_init!(VcpuArch {
             mp_state <- new_spinlock!(bindings::KVM_MP_STATE_RUNNABLE, "VcpuArch::mp_state"),
+            ctx: UnsafeCell::new(ctx),
+            mmu_cache: Opaque::new(mmu_cache_init()),
         })
+    }
+}
+
+/// A `kvm_mmu_memory_cache` handing out zeroed pages.
+fn mmu_cache_init() -> bindings::kvm_mmu_memory_cache {
+    // SAFETY: All-zero is the empty cache; only `gfp_zero` needs a value.
+    let mut cache: bindings::kvm_mmu_memory_cache = unsafe { core::mem::zeroed() };
+    cache.gfp_zero = bindings::__GFP_ZERO;
+    cache
+}
+
+#[pinned_drop]
+impl PinnedDrop for VcpuArch {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: Nothing else uses the cache once the vCPU is destroyed.
+        unsafe { bindings::kvm_mmu_free_memory_cache(self.mmu_cache.get()) };
     }
 }
 
@@ -56,15 +205,154 @@ impl Vcpu {
     ///
     /// `vcpu` must be between a successful `kvm_arch_vcpu_create()` and
     /// `kvm_arch_vcpu_destroy()`.
-    unsafe fn from_raw<'a>(vcpu: *mut bindings::kvm_vcpu) -> &'a Vcpu {
+    pub(crate) unsafe fn from_raw<'a>(vcpu: *mut bindings::kvm_vcpu) -> &'a Vcpu {
         // SAFETY: The vCPU cache allocates whole containers and, by the
         // caller's guarantee, `arch` is initialised; generic KVM keeps the
         // vCPU alive while it calls into the backend.
         unsafe { &*Self::container(vcpu) }
     }
 
-    fn raw(&self) -> *mut bindings::kvm_vcpu {
+    pub(crate) fn raw(&self) -> *mut bindings::kvm_vcpu {
         self.kvm_vcpu.get()
+    }
+
+    /// The VM this vCPU belongs to.
+    pub(crate) fn kvm(&self) -> *mut bindings::kvm {
+        // SAFETY: `kvm` is set before the backend sees the vCPU and never
+        // changes.
+        unsafe { (*self.raw()).kvm }
+    }
+
+    /// The vCPU's shared `kvm_run` page.
+    pub(crate) fn run_page(&self) -> *mut bindings::kvm_run {
+        // SAFETY: As for `kvm()`.
+        unsafe { (*self.raw()).run }
+    }
+
+    /// The context; see [`VcpuContext`] for when it may be dereferenced.
+    pub(crate) fn ctx(&self) -> *mut VcpuContext {
+        self.arch.ctx.get()
+    }
+
+    /// The page cache G-stage page tables are allocated from.
+    pub(crate) fn mmu_cache(&self) -> *mut bindings::kvm_mmu_memory_cache {
+        self.arch.mmu_cache.get()
+    }
+
+    /// Guest register `x<n>`; `x0` reads as zero.
+    pub(crate) fn reg(&self, n: u8) -> usize {
+        match self.ctx_regs().x.get(usize::from(n)) {
+            Some(&v) if n != 0 => v,
+            _ => 0,
+        }
+    }
+
+    /// Sets guest register `x<n>`; writes to `x0` are dropped.
+    pub(crate) fn set_reg(&self, n: u8, value: usize) {
+        if n == 0 {
+            return;
+        }
+        // SAFETY: A single store into the owner's context, see VcpuContext.
+        if let Some(r) = unsafe { (*self.ctx()).sw.guest.x.get_mut(usize::from(n)) } {
+            *r = value;
+        }
+    }
+
+    /// Moves the guest pc past an emulated instruction of `len` bytes.
+    pub(crate) fn skip_insn(&self, len: u8) {
+        // SAFETY: A single read-modify-write of a field notifiers never
+        // touch, see VcpuContext.
+        unsafe {
+            (*self.ctx()).sw.guest.sepc = (*self.ctx()).sw.guest.sepc.wrapping_add(len.into())
+        };
+    }
+
+    /// Guest `hstatus` as of the last exit.
+    pub(crate) fn hstatus(&self) -> usize {
+        self.ctx_regs().hstatus
+    }
+
+    /// Sets the guest pc.
+    pub(crate) fn set_pc(&self, pc: usize) {
+        // SAFETY: A single store, see VcpuContext.
+        unsafe { (*self.ctx()).sw.guest.sepc = pc };
+    }
+
+    /// Guest HS-level `sstatus` (SPP, FS) as of the last exit.
+    pub(crate) fn guest_sstatus(&self) -> usize {
+        self.ctx_regs().sstatus
+    }
+
+    /// Sets the guest `sstatus`. A notifier may clean FS between the read
+    /// this value came from and this store; leaving FS dirty again only
+    /// costs one extra save.
+    pub(crate) fn set_guest_sstatus(&self, value: usize) {
+        // SAFETY: A single store, see VcpuContext.
+        unsafe { (*self.ctx()).sw.guest.sstatus = value };
+    }
+
+    /// Whether `KVM_RUN` has entered the guest before.
+    pub(crate) fn ran(&self) -> bool {
+        // SAFETY: A single load, see VcpuContext.
+        unsafe { (*self.ctx()).ran_atleast_once }
+    }
+
+    /// Fixes the configuration the guest will see, at the first `KVM_RUN`.
+    pub(crate) fn first_run_setup(&self) {
+        // SAFETY: The vCPU is not loaded yet in this KVM_RUN, so no
+        // notifier can run; the task owns the vCPU.
+        let ctx = unsafe { &mut *self.ctx() };
+        ctx.ran_atleast_once = true;
+        // The ISA is fixed from here on: enable the envcfg features it has.
+        ctx.henvcfg = isa::henvcfg(&ctx.isa);
+    }
+
+    /// Takes the exit userspace has to complete, leaving none.
+    pub(crate) fn take_pending(&self) -> PendingExit {
+        // SAFETY: Single accesses to a field notifiers never touch.
+        unsafe { core::mem::take(&mut (*self.ctx()).pending) }
+    }
+
+    /// Records an exit userspace has to complete.
+    pub(crate) fn set_pending(&self, pending: PendingExit) {
+        // SAFETY: As in `take_pending()`.
+        unsafe { (*self.ctx()).pending = pending };
+    }
+
+    /// Whether the vCPU is powered off.
+    pub(crate) fn is_stopped(&self) -> bool {
+        *self.arch.mp_state.lock() == bindings::KVM_MP_STATE_STOPPED
+    }
+
+    /// WFI: sleeps until the vCPU has something to do.
+    pub(crate) fn halt(&self) {
+        if kvm_arch_vcpu_runnable(self.raw()) != 0 {
+            return;
+        }
+        // SAFETY: The run loop holds the srcu read lock; it is dropped
+        // while sleeping and retaken.
+        unsafe {
+            bindings::kvm_riscv_glue_srcu_read_unlock(self.raw());
+            bindings::kvm_vcpu_halt(self.raw());
+            bindings::kvm_riscv_glue_srcu_read_lock(self.raw());
+        }
+    }
+
+    /// On a CPU the vCPU did not last run on, drops G-stage TLB entries
+    /// of its VMID another vCPU of the same VM may have left there.
+    /// Called with preemption and interrupts off.
+    pub(crate) fn sanitize_local_tlb(&self, vm: &crate::vm::Vm) {
+        // SAFETY: Single loads; preemption is off.
+        let (last, cpu) = unsafe { ((*self.ctx()).last_exit_cpu, (*self.raw()).cpu) };
+        if crate::host::HostCaps::get().vmid_bits == 0 || last == cpu {
+            return;
+        }
+        csr::local_hfence_gvma_vmid_all(vm.vmid());
+    }
+
+    fn ctx_regs(&self) -> GuestRegs {
+        // SAFETY: A copy out of the owner's context, see VcpuContext.
+        unsafe { (*self.ctx()).sw.guest }
     }
 
     /// Powers the vCPU off: it stops entering the guest until powered on.
@@ -78,10 +366,41 @@ impl Vcpu {
     }
 }
 
+/// Powers off every vCPU of `v`'s VM (SBI system reset).
+pub(crate) fn power_off_all(v: &Vcpu) {
+    let kvm = v.kvm();
+    let mut i = 0;
+    loop {
+        // SAFETY: `kvm` is live while `v` is; the lookup is RCU-safe.
+        let other = unsafe { bindings::kvm_riscv_glue_get_vcpu(kvm, i) };
+        if other.is_null() {
+            break;
+        }
+        // SAFETY: A vCPU found in the VM's array is created.
+        unsafe { Vcpu::from_raw(other) }.power_off();
+        i += 1;
+    }
+}
+
 /// Nothing to check before a vCPU is created; generic KVM bounds the id.
 #[no_mangle]
 extern "C" fn kvm_arch_vcpu_precreate(_kvm: *mut bindings::kvm, _id: c_uint) -> c_int {
     0
+}
+
+/// Which FP register width guests get: the host's.
+fn host_fp_width() -> Option<FpWidth> {
+    let has = |c: u8| {
+        // SAFETY: A NULL bitmap asks about the ISA common to all harts.
+        unsafe { bindings::__riscv_isa_extension_available(core::ptr::null(), u32::from(c - b'a')) }
+    };
+    if has(b'd') {
+        Some(FpWidth::Double)
+    } else if has(b'f') {
+        Some(FpWidth::Single)
+    } else {
+        None
+    }
 }
 
 /// Initialises the backend part of a new vCPU.
@@ -96,7 +415,7 @@ unsafe extern "C" fn kvm_arch_vcpu_create(vcpu: *mut bindings::kvm_vcpu) -> c_in
     let slot = unsafe { addr_of_mut!((*Vcpu::container(vcpu)).arch) };
     // SAFETY: `slot` is valid, aligned and uninitialised, and the container
     // never moves: it is dropped in place by `kvm_arch_vcpu_destroy()`.
-    match unsafe { VcpuArch::new().__pinned_init(slot) } {
+    match unsafe { VcpuArch::new(host_fp_width()).__pinned_init(slot) } {
         Ok(()) => 0,
         Err(e) => match e {},
     }
@@ -171,30 +490,20 @@ unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_mpstate(
     }
 }
 
-/// `KVM_RUN`. Guest entry is not implemented yet: only the immediate-exit
-/// protocol is, so userspace can still kick a vCPU out of `KVM_RUN`.
+/// vCPU ioctls not handled by generic KVM: ONE_REG and the register list.
 ///
 /// # Safety
 ///
-/// `vcpu` must be a created vCPU, loaded by generic KVM's vCPU mutex.
+/// `filp` must be an open vCPU file; generic KVM holds the vCPU mutex.
 #[no_mangle]
-unsafe extern "C" fn kvm_arch_vcpu_ioctl_run(vcpu: *mut bindings::kvm_vcpu) -> c_int {
-    // SAFETY: The caller guarantees `vcpu` is live; generic KVM computed
-    // `wants_to_run` from `kvm_run::immediate_exit` before calling us.
-    if !unsafe { (*vcpu).wants_to_run } {
-        return -(bindings::EINTR as c_int);
-    }
-    -(bindings::EOPNOTSUPP as c_int)
-}
-
-/// vCPU ioctls not handled by generic KVM. None is implemented yet.
-#[no_mangle]
-extern "C" fn kvm_arch_vcpu_ioctl(
-    _filp: *mut bindings::file,
-    _ioctl: c_uint,
-    _arg: c_ulong,
+unsafe extern "C" fn kvm_arch_vcpu_ioctl(
+    filp: *mut bindings::file,
+    ioctl: c_uint,
+    arg: c_ulong,
 ) -> c_long {
-    -(bindings::EINVAL as c_long)
+    // SAFETY: A vCPU file's private data is its `struct kvm_vcpu`.
+    let v = unsafe { Vcpu::from_raw((*filp).private_data.cast()) };
+    crate::vcpu_onereg::ioctl(v, ioctl, arg).unwrap_or(-(bindings::EINVAL as c_long))
 }
 
 /// vCPU ioctls that run without the vCPU mutex. None yet: fall back to
@@ -210,7 +519,7 @@ extern "C" fn kvm_arch_vcpu_async_ioctl(
 
 /// Whether the vCPU has work: with no interrupt delivery yet, never.
 #[no_mangle]
-extern "C" fn kvm_arch_vcpu_runnable(_vcpu: *mut bindings::kvm_vcpu) -> c_int {
+pub(crate) extern "C" fn kvm_arch_vcpu_runnable(_vcpu: *mut bindings::kvm_vcpu) -> c_int {
     0
 }
 
@@ -220,10 +529,18 @@ extern "C" fn kvm_cpu_has_pending_timer(_vcpu: *mut bindings::kvm_vcpu) -> c_int
     0
 }
 
-/// Whether the vCPU was preempted in guest kernel mode: it never ran.
+/// Whether the vCPU was preempted in guest kernel (VS) mode.
+///
+/// # Safety
+///
+/// `vcpu` must be a created vCPU.
 #[no_mangle]
-extern "C" fn kvm_arch_vcpu_in_kernel(_vcpu: *mut bindings::kvm_vcpu) -> bool {
-    false
+unsafe extern "C" fn kvm_arch_vcpu_in_kernel(vcpu: *mut bindings::kvm_vcpu) -> bool {
+    // SAFETY: The caller guarantees `vcpu` is created; a racy read of one
+    // word is what this directed-yield heuristic expects.
+    let sstatus =
+        unsafe { core::ptr::read_volatile(&(*Vcpu::from_raw(vcpu).ctx()).sw.guest.sstatus) };
+    sstatus & sstatus::SPP != 0
 }
 
 /// Whether a kick must IPI the vCPU's CPU: only while it is in the guest.
@@ -247,13 +564,94 @@ extern "C" fn kvm_arch_vcpu_fault(
     bindings::vm_fault_reason_VM_FAULT_SIGBUS
 }
 
-/// The vCPU is scheduled in on `cpu`. No guest context exists yet.
+/// Loads the vCPU's VS-level state, translation and FP registers onto
+/// `cpu` (called with preemption disabled, from `vcpu_load()` or the
+/// sched-in notifier).
+///
+/// # Safety
+///
+/// `vcpu` must be a created vCPU owned by the current task.
 #[no_mangle]
-extern "C" fn kvm_arch_vcpu_load(_vcpu: *mut bindings::kvm_vcpu, _cpu: c_int) {}
+unsafe extern "C" fn kvm_arch_vcpu_load(vcpu: *mut bindings::kvm_vcpu, cpu: c_int) {
+    // SAFETY: The caller guarantees `vcpu` is live.
+    let v = unsafe { Vcpu::from_raw(vcpu) };
+    // SAFETY: Preemption is disabled and the task owns the vCPU, so this
+    // is the only access to the context, see VcpuContext.
+    let ctx = unsafe { &mut *v.ctx() };
+    let c = &ctx.csr;
+    // SAFETY: These CSRs only steer the guest; the host does not use them.
+    unsafe {
+        csr::write::<{ csr::VSSTATUS }>(c.vsstatus);
+        csr::write::<{ csr::VSIE }>(c.vsie);
+        csr::write::<{ csr::VSTVEC }>(c.vstvec);
+        csr::write::<{ csr::VSSCRATCH }>(c.vsscratch);
+        csr::write::<{ csr::VSEPC }>(c.vsepc);
+        csr::write::<{ csr::VSCAUSE }>(c.vscause);
+        csr::write::<{ csr::VSTVAL }>(c.vstval);
+        csr::write::<{ csr::HEDELEG }>(ctx.hedeleg);
+        csr::write::<{ csr::HVIP }>(c.hvip);
+        csr::write::<{ csr::VSATP }>(c.vsatp);
+        csr::write::<{ csr::HENVCFG }>(ctx.henvcfg as usize);
+        csr::write::<{ csr::HTIMEDELTA }>(crate::vm::Vm::of_vcpu(v).time_delta() as usize);
+    }
+    crate::vm::Vm::of_vcpu(v).load_hgatp();
+    if let Some(width) = ctx.fp {
+        switch::fp_save(&mut ctx.host_fp, width);
+        if ctx.sw.guest.sstatus & sstatus::FS != sstatus::FS_OFF {
+            // SAFETY: The host's registers were saved just above.
+            unsafe { switch::fp_restore(&ctx.guest_fp, width) };
+            ctx.sw.guest.sstatus = (ctx.sw.guest.sstatus & !sstatus::FS) | sstatus::FS_CLEAN;
+        }
+    }
+    // SAFETY: `vcpu` is live; `cpu` is only read by generic code.
+    unsafe { (*vcpu).cpu = cpu };
+}
 
-/// The vCPU is scheduled out.
+/// Saves what `kvm_arch_vcpu_load()` loaded (preemption disabled).
+///
+/// # Safety
+///
+/// `vcpu` must be a created vCPU loaded on this CPU by the current task.
 #[no_mangle]
-extern "C" fn kvm_arch_vcpu_put(_vcpu: *mut bindings::kvm_vcpu) {}
+unsafe extern "C" fn kvm_arch_vcpu_put(vcpu: *mut bindings::kvm_vcpu) {
+    // SAFETY: The caller guarantees `vcpu` is live.
+    let v = unsafe { Vcpu::from_raw(vcpu) };
+    // SAFETY: `vcpu` is live.
+    unsafe { (*vcpu).cpu = -1 };
+    // SAFETY: As in `kvm_arch_vcpu_load()`.
+    let ctx = unsafe { &mut *v.ctx() };
+    if let Some(width) = ctx.fp {
+        // Lazy FP: the guest's registers are only worth saving if it
+        // wrote them since they were loaded.
+        if ctx.sw.guest.sstatus & sstatus::FS == sstatus::FS_DIRTY {
+            switch::fp_save(&mut ctx.guest_fp, width);
+            ctx.sw.guest.sstatus = (ctx.sw.guest.sstatus & !sstatus::FS) | sstatus::FS_CLEAN;
+        }
+        // SAFETY: The guest's registers are saved (or unchanged).
+        unsafe { switch::fp_restore(&ctx.host_fp, width) };
+    }
+    let c = &mut ctx.csr;
+    c.vsstatus = csr::read::<{ csr::VSSTATUS }>();
+    c.vsie = csr::read::<{ csr::VSIE }>();
+    c.vstvec = csr::read::<{ csr::VSTVEC }>();
+    c.vsscratch = csr::read::<{ csr::VSSCRATCH }>();
+    c.vsepc = csr::read::<{ csr::VSEPC }>();
+    c.vscause = csr::read::<{ csr::VSCAUSE }>();
+    c.vstval = csr::read::<{ csr::VSTVAL }>();
+    c.hvip = csr::read::<{ csr::HVIP }>();
+    c.vsatp = csr::read::<{ csr::VSATP }>();
+}
+
+/// Whether the vCPU is powered off, for the C side of KVM_REQ_SLEEP.
+///
+/// # Safety
+///
+/// `vcpu` must be a created vCPU.
+#[no_mangle]
+unsafe extern "C" fn kvm_riscv_vcpu_is_stopped(vcpu: *mut bindings::kvm_vcpu) -> bool {
+    // SAFETY: The caller guarantees `vcpu` is created.
+    unsafe { Vcpu::from_raw(vcpu) }.is_stopped()
+}
 
 /// The vCPU is about to block in `kvm_vcpu_block()`.
 #[no_mangle]

@@ -12,9 +12,16 @@ use kernel::ffi::{c_int, c_long, c_uint, c_ulong};
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use crate::csr;
 use crate::glue;
-use crate::gstage::GStage;
-use crate::host::HostCaps;
+use crate::host::{HostCaps, Vmids};
+use crate::logic::gstage::{HGATP_MODE_SHIFT, PAGE_SHIFT};
+use crate::logic::pte::{self, Perms, Pte, SlotSpan};
+use crate::logic::vmid::{VmidSpace, HGATP_VMID_MASK, HGATP_VMID_SHIFT};
+use crate::mmu::GStage;
+use crate::vcpu::Vcpu;
 
 /// A VM: generic KVM's `struct kvm` followed by the backend's own state.
 ///
@@ -33,12 +40,21 @@ pub(crate) struct Vm {
 #[pin_data]
 pub(crate) struct VmArch {
     gstage: GStage,
+    /// The VM's VMID and the allocator version it belongs to.
+    vmid: AtomicU64,
+    vmid_version: AtomicU64,
+    /// Guest `time` minus host `time` (`htimedelta`).
+    time_delta: AtomicU64,
 }
 
 impl VmArch {
     fn new(caps: HostCaps) -> impl PinInit<Self, Error> {
         try_pin_init!(VmArch {
             gstage: GStage::new(caps.gstage)?,
+            vmid: AtomicU64::new(0),
+            vmid_version: AtomicU64::new(VmidSpace::UNASSIGNED_VERSION),
+            // A guest's time starts at zero when it is created.
+            time_delta: AtomicU64::new(0u64.wrapping_sub(crate::host::read_time())),
         })
     }
 }
@@ -68,6 +84,191 @@ impl Vm {
         // the duration of any hook it calls.
         unsafe { &*Self::container(kvm) }
     }
+}
+
+impl Vm {
+    /// The VM `v` belongs to.
+    pub(crate) fn of_vcpu(v: &Vcpu) -> &Vm {
+        // SAFETY: A live vCPU's VM is initialised and outlives it.
+        unsafe { Vm::from_raw(v.kvm()) }
+    }
+
+    fn raw(&self) -> *mut bindings::kvm {
+        self.kvm.get()
+    }
+
+    /// Guest time minus host time.
+    pub(crate) fn time_delta(&self) -> u64 {
+        self.arch.time_delta.load(Ordering::Relaxed)
+    }
+
+    /// Sets guest time minus host time; vCPUs load it at their next load.
+    pub(crate) fn set_time_delta(&self, delta: u64) {
+        self.arch.time_delta.store(delta, Ordering::Relaxed);
+    }
+
+    /// The VM's current VMID.
+    pub(crate) fn vmid(&self) -> usize {
+        self.arch.vmid.load(Ordering::Acquire) as usize
+    }
+
+    /// Whether the VM's VMID is still valid.
+    pub(crate) fn vmid_is_current(&self) -> bool {
+        let version = self.arch.vmid_version.load(Ordering::Acquire);
+        Vmids::get().is_some_and(|v| v.is_current(version))
+    }
+
+    /// Gives the VM a fresh VMID if its current one went stale, and has
+    /// every vCPU reload `hgatp`.
+    pub(crate) fn update_vmid(&self, _v: &Vcpu) {
+        let Some(vmids) = Vmids::get() else { return };
+        let version = self.arch.vmid_version.load(Ordering::Acquire);
+        if vmids.is_current(version) {
+            return;
+        }
+        if let Some(a) = vmids.assign(version) {
+            self.arch.vmid.store(a.vmid, Ordering::Release);
+            self.arch.vmid_version.store(a.version, Ordering::Release);
+            glue::request_all(self.raw(), glue::Request::UpdateHgatp);
+        }
+    }
+
+    /// Points this CPU's `hgatp` at the VM. Called with preemption off.
+    pub(crate) fn load_hgatp(&self) {
+        let mode = self.arch.gstage.mode();
+        let hgatp = (mode.hgatp_mode() << HGATP_MODE_SHIFT)
+            | (((self.vmid() as u64) << HGATP_VMID_SHIFT) & HGATP_VMID_MASK)
+            | (self.arch.gstage.root_phys() >> PAGE_SHIFT);
+        // SAFETY: hgatp only steers guest translation on this CPU, which is
+        // about to run this VM's vCPU.
+        unsafe { csr::write::<{ csr::HGATP }>(hgatp as usize) };
+        if HostCaps::get().vmid_bits == 0 {
+            // Without VMIDs, entries of the VM that ran here before are
+            // indistinguishable from ours.
+            csr::local_hfence_gvma_all();
+        }
+    }
+
+    /// Handles a guest-page fault at `gpa`: maps the page backing it.
+    /// `Ok(false)` means no writable memslot backs it: emulate as MMIO.
+    pub(crate) fn fault_in(&self, v: &Vcpu, gpa: u64, is_write: bool) -> Result<bool> {
+        let kvm = self.raw();
+        let gfn = gpa >> PAGE_SHIFT;
+        // SAFETY: The caller holds the srcu read lock that protects memslots.
+        let slot = unsafe { bindings::gfn_to_memslot(kvm, gfn) };
+        let mut writable = false;
+        // SAFETY: `slot` may be NULL, which yields an error hva.
+        let hva = unsafe { bindings::gfn_to_hva_memslot_prot(slot, gfn, &mut writable) };
+        // SAFETY: Pure check.
+        if unsafe { bindings::kvm_riscv_glue_is_error_hva(hva) } || (is_write && !writable) {
+            return Ok(false);
+        }
+        // SAFETY: Not NULL: the hva is valid.
+        let slot = unsafe { &*slot };
+        let mode = self.arch.gstage.mode();
+        // SAFETY: The vCPU's own cache, used only by this task.
+        let rc =
+            unsafe { bindings::kvm_mmu_topup_memory_cache(v.mmu_cache(), mode.levels() as i32) };
+        if rc != 0 {
+            return Err(Error::from_errno(rc));
+        }
+        let mut info = bindings::kvm_riscv_glue_vma_info::default();
+        // SAFETY: `info` is valid for writes; `kvm` is live.
+        let rc = unsafe { bindings::kvm_riscv_glue_vma_info(hva, &mut info, kvm) };
+        if rc != 0 {
+            return Err(Error::from_errno(rc));
+        }
+        let logging = !slot.dirty_bitmap.is_null() && slot.flags & bindings::KVM_MEM_READONLY == 0;
+        let host_size = if logging || info.pfnmap {
+            pte::PAGE_SIZE
+        } else {
+            1u64 << info.page_shift
+        };
+        let span = SlotSpan {
+            base_gfn: slot.base_gfn,
+            npages: slot.npages as u64,
+            userspace_addr: slot.userspace_addr as u64,
+        };
+        let level = pte::fault_map_level(mode, host_size, gpa, &span).ok_or(EFAULT)?;
+        let block = pte::level_to_page_size(level).ok_or(EFAULT)?;
+        let block_gpa = pte::align_down(gpa, block);
+        let block_gfn = block_gpa >> PAGE_SHIFT;
+        // SAFETY: `kvm` is live; srcu is held.
+        let pfn = unsafe { bindings::gfn_to_pfn_prot(kvm, block_gfn, is_write, &mut writable) };
+        // SAFETY: Pure classification.
+        match unsafe { bindings::kvm_riscv_glue_pfn_status(pfn) } {
+            bindings::kvm_riscv_glue_pfn_status_KVM_RISCV_GLUE_PFN_OK => {}
+            bindings::kvm_riscv_glue_pfn_status_KVM_RISCV_GLUE_PFN_HWPOISON => {
+                // SAFETY: Signals the current task about its own address.
+                unsafe { bindings::kvm_riscv_glue_send_hwpoison(hva, info.page_shift) };
+                return Ok(true);
+            }
+            bindings::kvm_riscv_glue_pfn_status_KVM_RISCV_GLUE_PFN_SIGPENDING => return Err(EINTR),
+            _ => return Err(EFAULT),
+        }
+        // While dirty logging, only a write makes a page writable, so that
+        // the first write of each page is seen.
+        if logging && !is_write {
+            writable = false;
+        }
+        let perms = if writable {
+            Perms::READ_WRITE_EXEC
+        } else {
+            Perms::READ_EXEC
+        };
+        let mut result = Ok(true);
+        // SAFETY: mmu_lock is a spinlock embedded in the live VM.
+        unsafe { bindings::spin_lock(&raw mut (*kvm).mmu_lock) };
+        // SAFETY: `kvm` is live and mmu_lock held.
+        if !unsafe { bindings::kvm_riscv_glue_mmu_invalidate_retry(kvm, info.mmu_seq) } {
+            if writable {
+                // SAFETY: `pfn` is a valid, referenced pfn; srcu is held.
+                unsafe {
+                    bindings::kvm_set_pfn_dirty(pfn);
+                    bindings::mark_page_dirty(kvm, gfn);
+                }
+            }
+            // SAFETY: mmu_lock is held and the cache was topped up.
+            result = match unsafe {
+                self.arch
+                    .gstage
+                    .map(v.mmu_cache(), block_gpa, pfn << PAGE_SHIFT, level, perms)
+            } {
+                Ok(true) => {
+                    // SAFETY: `kvm` is live.
+                    unsafe { bindings::kvm_flush_remote_tlbs(kvm) };
+                    Ok(true)
+                }
+                Ok(false) => Ok(true),
+                Err(e) => Err(e),
+            };
+        }
+        // SAFETY: Locked above.
+        unsafe { bindings::spin_unlock(&raw mut (*kvm).mmu_lock) };
+        // SAFETY: Drops the reference gfn_to_pfn_prot() took.
+        unsafe {
+            bindings::kvm_set_pfn_accessed(pfn);
+            bindings::kvm_release_pfn_clean(pfn);
+        }
+        result
+    }
+
+    /// Applies `op` to the leaves of `[start, end)`.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds `kvm->mmu_lock`.
+    unsafe fn leaves(&self, start: u64, end: u64, op: impl FnMut(Pte) -> Option<Pte>) -> bool {
+        // SAFETY: The caller holds mmu_lock.
+        unsafe { self.arch.gstage.for_each_leaf(start, end, op) }
+    }
+}
+
+fn gfn_range(range: &bindings::kvm_gfn_range) -> (u64, u64) {
+    (
+        range.start.saturating_mul(1 << PAGE_SHIFT),
+        range.end.saturating_mul(1 << PAGE_SHIFT),
+    )
 }
 
 /// Allocates a zeroed VM container (`__KVM_HAVE_ARCH_VM_ALLOC`).
@@ -194,20 +395,42 @@ unsafe extern "C" fn kvm_arch_prepare_memory_region(
     0
 }
 
-// The hooks below maintain G-stage mappings. No mapping is ever created
-// before the fault-in path exists, so there is nothing to update yet.
-
-/// A memslot change was committed.
+/// A memslot change was committed: start dirty logging by
+/// write-protecting the slot.
+///
+/// # Safety
+///
+/// `kvm` must be an initialised VM and `new` valid unless deleting.
 #[no_mangle]
-extern "C" fn kvm_arch_commit_memory_region(
-    _kvm: *mut bindings::kvm,
+unsafe extern "C" fn kvm_arch_commit_memory_region(
+    kvm: *mut bindings::kvm,
     _old: *mut bindings::kvm_memory_slot,
-    _new: *const bindings::kvm_memory_slot,
-    _change: bindings::kvm_mr_change,
+    new: *const bindings::kvm_memory_slot,
+    change: bindings::kvm_mr_change,
 ) {
+    if change == bindings::kvm_mr_change_KVM_MR_DELETE {
+        return;
+    }
+    // SAFETY: The caller guarantees both are valid.
+    let (vm, new) = unsafe { (Vm::from_raw(kvm), &*new) };
+    if new.flags & bindings::KVM_MEM_LOG_DIRTY_PAGES == 0 {
+        return;
+    }
+    let start = new.base_gfn << PAGE_SHIFT;
+    let end = start + ((new.npages as u64) << PAGE_SHIFT);
+    // SAFETY: mmu_lock of the live VM.
+    unsafe { bindings::spin_lock(&raw mut (*kvm).mmu_lock) };
+    // SAFETY: mmu_lock held.
+    let changed = unsafe { vm.leaves(start, end, |p| Some(p.with_write_protect())) };
+    // SAFETY: Locked above.
+    unsafe { bindings::spin_unlock(&raw mut (*kvm).mmu_lock) };
+    if changed {
+        // SAFETY: `kvm` is live.
+        unsafe { bindings::kvm_flush_remote_tlbs(kvm) };
+    }
 }
 
-/// A memslot is freed.
+/// A memslot is freed: nothing is kept per memslot.
 #[no_mangle]
 extern "C" fn kvm_arch_free_memslot(
     _kvm: *mut bindings::kvm,
@@ -215,54 +438,153 @@ extern "C" fn kvm_arch_free_memslot(
 ) {
 }
 
-/// The memslot generation changed.
+/// The memslot generation changed: nothing caches it.
 #[no_mangle]
 extern "C" fn kvm_arch_memslots_updated(_kvm: *mut bindings::kvm, _gen: u64) {}
 
-/// Drop every G-stage mapping of the VM.
-#[no_mangle]
-extern "C" fn kvm_arch_flush_shadow_all(_kvm: *mut bindings::kvm) {}
-
-/// Drop the G-stage mappings of one memslot.
-#[no_mangle]
-extern "C" fn kvm_arch_flush_shadow_memslot(
-    _kvm: *mut bindings::kvm,
-    _slot: *mut bindings::kvm_memory_slot,
-) {
+/// Unmaps `[start, end)` with mmu_lock taken, then flushes TLBs.
+///
+/// # Safety
+///
+/// `kvm` must be an initialised VM.
+unsafe fn unmap_and_flush(kvm: *mut bindings::kvm, start: u64, end: u64) {
+    // SAFETY: The caller guarantees `kvm` is initialised.
+    let vm = unsafe { Vm::from_raw(kvm) };
+    // SAFETY: mmu_lock of the live VM.
+    unsafe { bindings::spin_lock(&raw mut (*kvm).mmu_lock) };
+    // SAFETY: mmu_lock held.
+    let changed = unsafe { vm.leaves(start, end, |_| Some(Pte(0))) };
+    // SAFETY: Locked above.
+    unsafe { bindings::spin_unlock(&raw mut (*kvm).mmu_lock) };
+    if changed {
+        // SAFETY: `kvm` is live.
+        unsafe { bindings::kvm_flush_remote_tlbs(kvm) };
+    }
 }
 
-/// MMU notifier: unmap a host range. Returns whether a TLB flush is needed.
+/// Drops every G-stage mapping of the VM (its mm is going away).
+///
+/// # Safety
+///
+/// `kvm` must be an initialised VM.
 #[no_mangle]
-extern "C" fn kvm_unmap_gfn_range(
-    _kvm: *mut bindings::kvm,
-    _range: *mut bindings::kvm_gfn_range,
+unsafe extern "C" fn kvm_arch_flush_shadow_all(kvm: *mut bindings::kvm) {
+    let top = pte::gpa_space_size(HostCaps::get().gstage);
+    // SAFETY: The caller guarantees `kvm` is initialised.
+    unsafe { unmap_and_flush(kvm, 0, top) };
+}
+
+/// Drops the G-stage mappings of one memslot.
+///
+/// # Safety
+///
+/// `kvm` must be an initialised VM and `slot` valid.
+#[no_mangle]
+unsafe extern "C" fn kvm_arch_flush_shadow_memslot(
+    kvm: *mut bindings::kvm,
+    slot: *mut bindings::kvm_memory_slot,
+) {
+    // SAFETY: The caller guarantees `slot` is valid.
+    let slot = unsafe { &*slot };
+    let start = slot.base_gfn << PAGE_SHIFT;
+    let end = start + ((slot.npages as u64) << PAGE_SHIFT);
+    // SAFETY: The caller guarantees `kvm` is initialised.
+    unsafe { unmap_and_flush(kvm, start, end) };
+}
+
+/// MMU notifier: unmap a host range (mmu_lock held by the caller).
+/// Returns whether TLBs must be flushed.
+///
+/// # Safety
+///
+/// `kvm` must be an initialised VM, `range` valid, mmu_lock held.
+#[no_mangle]
+unsafe extern "C" fn kvm_unmap_gfn_range(
+    kvm: *mut bindings::kvm,
+    range: *mut bindings::kvm_gfn_range,
 ) -> bool {
-    false
+    // SAFETY: The caller guarantees all of it.
+    let (vm, range) = unsafe { (Vm::from_raw(kvm), &*range) };
+    let (start, end) = gfn_range(range);
+    // SAFETY: The caller holds mmu_lock.
+    unsafe { vm.leaves(start, end, |_| Some(Pte(0))) }
 }
 
 /// MMU notifier: clear the accessed bits of a range; whether any was set.
+///
+/// # Safety
+///
+/// As for `kvm_unmap_gfn_range()`.
 #[no_mangle]
-extern "C" fn kvm_age_gfn(_kvm: *mut bindings::kvm, _range: *mut bindings::kvm_gfn_range) -> bool {
-    false
+unsafe extern "C" fn kvm_age_gfn(
+    kvm: *mut bindings::kvm,
+    range: *mut bindings::kvm_gfn_range,
+) -> bool {
+    // SAFETY: The caller guarantees all of it.
+    let (vm, range) = unsafe { (Vm::from_raw(kvm), &*range) };
+    let (start, end) = gfn_range(range);
+    let mut young = false;
+    // SAFETY: The caller holds mmu_lock.
+    unsafe {
+        vm.leaves(start, end, |p| {
+            young |= p.accessed();
+            Some(p.with_accessed_cleared())
+        })
+    };
+    young
 }
 
 /// MMU notifier: whether any page of a range was accessed.
+///
+/// # Safety
+///
+/// As for `kvm_unmap_gfn_range()`.
 #[no_mangle]
-extern "C" fn kvm_test_age_gfn(
-    _kvm: *mut bindings::kvm,
-    _range: *mut bindings::kvm_gfn_range,
+unsafe extern "C" fn kvm_test_age_gfn(
+    kvm: *mut bindings::kvm,
+    range: *mut bindings::kvm_gfn_range,
 ) -> bool {
-    false
+    // SAFETY: The caller guarantees all of it.
+    let (vm, range) = unsafe { (Vm::from_raw(kvm), &*range) };
+    let (start, end) = gfn_range(range);
+    let mut young = false;
+    // SAFETY: The caller holds mmu_lock.
+    unsafe {
+        vm.leaves(start, end, |p| {
+            young |= p.accessed();
+            None
+        })
+    };
+    young
 }
 
-/// Dirty logging: write-protect the pages of `mask` again.
+/// Dirty logging: write-protect the pages of `mask` again (mmu_lock held
+/// by generic KVM, which flushes TLBs afterwards).
+///
+/// # Safety
+///
+/// `kvm` must be an initialised VM and `slot` valid; mmu_lock held.
 #[no_mangle]
-extern "C" fn kvm_arch_mmu_enable_log_dirty_pt_masked(
-    _kvm: *mut bindings::kvm,
-    _slot: *mut bindings::kvm_memory_slot,
-    _gfn_offset: bindings::gfn_t,
-    _mask: c_ulong,
+unsafe extern "C" fn kvm_arch_mmu_enable_log_dirty_pt_masked(
+    kvm: *mut bindings::kvm,
+    slot: *mut bindings::kvm_memory_slot,
+    gfn_offset: bindings::gfn_t,
+    mask: c_ulong,
 ) {
+    if mask == 0 {
+        return;
+    }
+    // SAFETY: The caller guarantees all of it.
+    let (vm, slot) = unsafe { (Vm::from_raw(kvm), &*slot) };
+    let base = slot.base_gfn + gfn_offset;
+    let first = base + u64::from(mask.trailing_zeros());
+    let last = base + u64::from(63 - mask.leading_zeros());
+    // SAFETY: The caller holds mmu_lock.
+    unsafe {
+        vm.leaves(first << PAGE_SHIFT, (last + 1) << PAGE_SHIFT, |p| {
+            Some(p.with_write_protect())
+        })
+    };
 }
 
 /// Dirty logging: nothing is buffered outside the dirty bitmap.

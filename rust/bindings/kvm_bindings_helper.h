@@ -9,3 +9,5 @@
 #include <asm/cpufeature.h>
 #include <asm/kvm_riscv_glue.h>
 #include <asm/sbi.h>
+#include <linux/entry-kvm.h>
+#include <linux/version.h>

@@ -12,13 +12,35 @@
 
 #include <linux/types.h>
 
+struct kvm;
 struct kvm_vcpu;
 
 extern const int kvm_riscv_glue_user_mem_slots;
 
-/* The vCPU requests the backend posts (KVM_REQ_* in asm/kvm_host.h). */
+/* The vCPU requests the backend uses (KVM_REQ_* in asm/kvm_host.h). */
 enum kvm_riscv_glue_req {
 	KVM_RISCV_GLUE_REQ_SLEEP,
+	KVM_RISCV_GLUE_REQ_VCPU_RESET,
+	KVM_RISCV_GLUE_REQ_UPDATE_HGATP,
+	KVM_RISCV_GLUE_REQ_FENCE_I,
+	KVM_RISCV_GLUE_REQ_HFENCE_GVMA_VMID_ALL,
+	KVM_RISCV_GLUE_REQ_HFENCE_VVMA_ALL,
+	KVM_RISCV_GLUE_REQ_HFENCE,
+};
+
+/* What the G-stage fault path needs to know about the host mapping. */
+struct kvm_riscv_glue_vma_info {
+	unsigned int page_shift;	/* hugetlb page shift, else PAGE_SHIFT */
+	bool pfnmap;			/* VM_PFNMAP: map page by page */
+	unsigned long mmu_seq;		/* kvm->mmu_invalidate_seq, read under mmap lock */
+};
+
+/* Classification of a pfn returned by the gfn_to_pfn family. */
+enum kvm_riscv_glue_pfn_status {
+	KVM_RISCV_GLUE_PFN_OK,
+	KVM_RISCV_GLUE_PFN_HWPOISON,
+	KVM_RISCV_GLUE_PFN_SIGPENDING,
+	KVM_RISCV_GLUE_PFN_ERROR,
 };
 
 unsigned int kvm_riscv_glue_num_possible_cpus(void);
@@ -28,6 +50,36 @@ void kvm_riscv_glue_preempt_enable(void);
 unsigned long kvm_riscv_glue_get_free_pages(gfp_t gfp, unsigned int order);
 void kvm_riscv_glue_make_request(enum kvm_riscv_glue_req req,
 				 struct kvm_vcpu *vcpu);
+bool kvm_riscv_glue_check_request(enum kvm_riscv_glue_req req,
+				  struct kvm_vcpu *vcpu);
+bool kvm_riscv_glue_request_pending(struct kvm_vcpu *vcpu);
+void kvm_riscv_glue_request_all(struct kvm *kvm, enum kvm_riscv_glue_req req);
+struct kvm_vcpu *kvm_riscv_glue_get_vcpu(struct kvm *kvm, int i);
+unsigned int kvm_riscv_glue_online_vcpus(struct kvm *kvm);
+bool kvm_riscv_glue_work_pending(void);
+void kvm_riscv_glue_srcu_read_lock(struct kvm_vcpu *vcpu);
+void kvm_riscv_glue_srcu_read_unlock(struct kvm_vcpu *vcpu);
+void kvm_riscv_glue_enter_guest_mode(struct kvm_vcpu *vcpu);
+void kvm_riscv_glue_leave_guest_mode(struct kvm_vcpu *vcpu);
+void kvm_riscv_glue_local_irq_disable(void);
+void kvm_riscv_glue_local_irq_enable(void);
+unsigned long kvm_riscv_glue_local_irq_save(void);
+void kvm_riscv_glue_local_irq_restore(unsigned long flags);
+void kvm_riscv_glue_guest_timing_exit_irqoff(void);
+void kvm_riscv_glue_wait_while_stopped(struct kvm_vcpu *vcpu);
+bool kvm_riscv_vcpu_is_stopped(struct kvm_vcpu *vcpu);
+void kvm_riscv_glue_guest_enter_irqoff(void);
+void kvm_riscv_glue_guest_state_exit_irqoff(void);
+int kvm_riscv_glue_smp_processor_id(void);
+phys_addr_t kvm_riscv_glue_virt_to_phys(void *addr);
+void *kvm_riscv_glue_phys_to_virt(phys_addr_t addr);
+int kvm_riscv_glue_vma_info(unsigned long hva,
+			    struct kvm_riscv_glue_vma_info *info,
+			    const struct kvm *kvm);
+bool kvm_riscv_glue_mmu_invalidate_retry(struct kvm *kvm, unsigned long seq);
+enum kvm_riscv_glue_pfn_status kvm_riscv_glue_pfn_status(u64 pfn);
+bool kvm_riscv_glue_is_error_hva(unsigned long hva);
+void kvm_riscv_glue_send_hwpoison(unsigned long hva, unsigned int shift);
 int kvm_riscv_glue_vcpu_exiting_guest_mode(struct kvm_vcpu *vcpu);
 
 #endif /* __RISCV_KVM_RISCV_GLUE_H__ */

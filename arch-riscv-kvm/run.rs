@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `KVM_RUN`: the run loop, trap dispatch and the completion of exits
+//! userspace handled.
+
+use kernel::bindings;
+use kernel::ffi::c_int;
+use kernel::prelude::*;
+
+use crate::context::sstatus;
+use crate::csr;
+use crate::glue::{self, NoPreempt, Request};
+use crate::logic::insn::{self, MmioAccess, SystemInsn, TrappedInsn};
+use crate::switch;
+use crate::vcpu::{PendingExit, Vcpu};
+use crate::vm::Vm;
+
+/// `scause` values the dispatcher distinguishes.
+mod cause {
+    pub(super) const INTERRUPT: usize = 1 << 63;
+    pub(super) const ILLEGAL_INSN: usize = 2;
+    pub(super) const BREAKPOINT: usize = 3;
+    pub(super) const LOAD_MISALIGNED: usize = 4;
+    pub(super) const LOAD_ACCESS: usize = 5;
+    pub(super) const STORE_MISALIGNED: usize = 6;
+    pub(super) const STORE_ACCESS: usize = 7;
+    pub(super) const VS_ECALL: usize = 10;
+    pub(super) const FETCH_GUEST_PAGE_FAULT: usize = 20;
+    pub(super) const LOAD_GUEST_PAGE_FAULT: usize = 21;
+    pub(super) const VIRTUAL_INSN: usize = 22;
+    pub(super) const STORE_GUEST_PAGE_FAULT: usize = 23;
+}
+
+/// A trap out of the guest, as read right after the world switch.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Trap {
+    pub(crate) sepc: usize,
+    pub(crate) scause: usize,
+    pub(crate) stval: usize,
+    pub(crate) htval: usize,
+    pub(crate) htinst: usize,
+}
+
+fn errno(e: u32) -> c_int {
+    -(e as c_int)
+}
+
+/// `KVM_RUN`.
+///
+/// # Safety
+///
+/// `vcpu` must be a created vCPU; generic KVM holds its mutex.
+#[no_mangle]
+unsafe extern "C" fn kvm_arch_vcpu_ioctl_run(vcpu: *mut bindings::kvm_vcpu) -> c_int {
+    // SAFETY: The caller guarantees `vcpu` is live and owned by this task.
+    let v = unsafe { Vcpu::from_raw(vcpu) };
+    let run = v.run_page();
+    if !v.ran() {
+        v.first_run_setup();
+    }
+
+    // SAFETY: Pairs with the unlocks below; the task owns the vCPU.
+    unsafe { bindings::kvm_riscv_glue_srcu_read_lock(vcpu) };
+    // SAFETY: `run` is the vCPU's kvm_run page, mapped for its lifetime.
+    let done = complete_user_exit(v, unsafe { &*run });
+    // SAFETY: `vcpu` is live.
+    if done != 0 || !unsafe { (*vcpu).wants_to_run } {
+        // SAFETY: Locked above.
+        unsafe { bindings::kvm_riscv_glue_srcu_read_unlock(vcpu) };
+        return if done != 0 {
+            done
+        } else {
+            errno(bindings::EINTR)
+        };
+    }
+
+    // SAFETY: The task owns the vCPU; both are undone below.
+    unsafe {
+        bindings::vcpu_load(vcpu);
+        bindings::kvm_sigset_activate(vcpu);
+        (*run).exit_reason = bindings::KVM_EXIT_UNKNOWN;
+    }
+    let vm = Vm::of_vcpu(v);
+    let mut ret: c_int = 1;
+    while ret > 0 {
+        // Signals (KVM_EXIT_INTR), rescheduling and notify-resume work.
+        // SAFETY: `vcpu` is loaded by this task.
+        ret = unsafe { bindings::xfer_to_guest_mode_handle_work(vcpu) };
+        if ret != 0 {
+            continue;
+        }
+        ret = 1;
+        vm.update_vmid(v);
+        check_requests(v);
+
+        let cpu = NoPreempt::new();
+        // SAFETY: Interrupts are re-enabled on every path below.
+        unsafe {
+            bindings::kvm_riscv_glue_local_irq_disable();
+            bindings::kvm_riscv_glue_enter_guest_mode(vcpu);
+        }
+        // SAFETY: Reads of request bits and thread flags.
+        let must_retry = !vm.vmid_is_current()
+            || unsafe { bindings::kvm_riscv_glue_request_pending(vcpu) }
+            || unsafe { bindings::kvm_riscv_glue_work_pending() };
+        if must_retry {
+            // SAFETY: Undo the entry sequence above, in reverse.
+            unsafe {
+                bindings::kvm_riscv_glue_leave_guest_mode(vcpu);
+                bindings::kvm_riscv_glue_local_irq_enable();
+            }
+            drop(cpu);
+            // SAFETY: Unlocked by enter_guest_mode().
+            unsafe { bindings::kvm_riscv_glue_srcu_read_lock(vcpu) };
+            continue;
+        }
+        v.sanitize_local_tlb(vm);
+
+        let trap = enter_guest(v);
+
+        // Take interrupts that arrived in the guest before leaving guest
+        // time accounting, so their ticks count as guest time.
+        // SAFETY: Balanced pairs; interrupts were off.
+        unsafe {
+            bindings::kvm_riscv_glue_local_irq_enable();
+            bindings::kvm_riscv_glue_local_irq_disable();
+            bindings::kvm_riscv_glue_guest_timing_exit_irqoff();
+            bindings::kvm_riscv_glue_local_irq_enable();
+        }
+        drop(cpu);
+        // SAFETY: Unlocked by enter_guest_mode().
+        unsafe { bindings::kvm_riscv_glue_srcu_read_lock(vcpu) };
+        // SAFETY: `run` is mapped for the vCPU's lifetime; only this task
+        // writes it during KVM_RUN.
+        ret = handle_exit(v, unsafe { &mut *run }, &trap);
+    }
+
+    // SAFETY: Undoes the load and the sigset and the srcu lock above.
+    unsafe {
+        bindings::kvm_sigset_deactivate(vcpu);
+        bindings::vcpu_put(vcpu);
+        bindings::kvm_riscv_glue_srcu_read_unlock(vcpu);
+    }
+    ret
+}
+
+/// The world switch proper, with interrupts and preemption off.
+fn enter_guest(v: &Vcpu) -> Trap {
+    // SAFETY: Called with preemption and interrupts off, so the notifiers
+    // cannot run and this is the only reference into the context.
+    let ctx = unsafe { &mut *v.ctx() };
+    // SAFETY: Context tracking and accounting, interrupts off.
+    unsafe { bindings::kvm_riscv_glue_guest_enter_irqoff() };
+    // SAFETY: senvcfg only affects the guest until swapped back below.
+    ctx.host_senvcfg = unsafe { csr::swap::<{ csr::SENVCFG }>(ctx.csr.senvcfg) };
+    // SAFETY: vcpu_load() put this vCPU's VS CSRs, hgatp and delegation
+    // on this CPU; the guest state came from reset, ONE_REG or the guest.
+    unsafe { switch::switch_to_guest(&mut ctx.sw) };
+    // SAFETY: Restoring the host's value.
+    ctx.csr.senvcfg = unsafe { csr::swap::<{ csr::SENVCFG }>(ctx.host_senvcfg) };
+    // SAFETY: `vcpu` is live and loaded on this CPU.
+    ctx.last_exit_cpu = unsafe { (*v.raw()).cpu };
+    // SAFETY: Pairs with guest_enter_irqoff().
+    unsafe {
+        bindings::kvm_riscv_glue_guest_state_exit_irqoff();
+        bindings::kvm_riscv_glue_leave_guest_mode(v.raw());
+        (*v.raw()).stat.exits += 1;
+    }
+    // The trap CSRs must be read before interrupts are enabled: an
+    // interrupt handler would overwrite them.
+    Trap {
+        sepc: ctx.sw.guest.sepc,
+        scause: csr::read::<{ csr::SCAUSE }>(),
+        stval: csr::read::<{ csr::STVAL }>(),
+        htval: csr::read::<{ csr::HTVAL }>(),
+        htinst: csr::read::<{ csr::HTINST }>(),
+    }
+}
+
+/// Acts on the requests posted to the vCPU.
+fn check_requests(v: &Vcpu) {
+    let vcpu = v.raw();
+    // SAFETY: `vcpu` is live and owned by this task for all calls below.
+    unsafe {
+        if !bindings::kvm_riscv_glue_request_pending(vcpu) {
+            return;
+        }
+        if glue::check_request(Request::Sleep, vcpu) {
+            bindings::kvm_riscv_glue_srcu_read_unlock(vcpu);
+            bindings::kvm_riscv_glue_wait_while_stopped(vcpu);
+            bindings::kvm_riscv_glue_srcu_read_lock(vcpu);
+            // Woken by a signal: go back to sleep after handling it.
+            if v.is_stopped() {
+                glue::make_request(Request::Sleep, vcpu);
+            }
+        }
+        if glue::check_request(Request::UpdateHgatp, vcpu) {
+            let _cpu = NoPreempt::new();
+            Vm::of_vcpu(v).load_hgatp();
+        }
+        if glue::check_request(Request::FenceI, vcpu) {
+            csr::local_fence_i();
+        }
+        // Also generic KVM's KVM_REQ_TLB_FLUSH.
+        if glue::check_request(Request::HfenceGvmaVmidAll, vcpu) {
+            csr::local_hfence_gvma_vmid_all(Vm::of_vcpu(v).vmid());
+        }
+        if glue::check_request(Request::HfenceVvmaAll, vcpu) {
+            let _cpu = NoPreempt::new();
+            csr::local_hfence_vvma_all();
+        }
+    }
+}
+
+/// Writes back what userspace answered to the last exit. Each pending
+/// exit completes once, however often `KVM_RUN` is called.
+fn complete_user_exit(v: &Vcpu, run: &bindings::kvm_run) -> c_int {
+    match (run.exit_reason, v.take_pending()) {
+        (bindings::KVM_EXIT_RISCV_SBI, PendingExit::Sbi) => {
+            // SAFETY: The exit reason says the SBI member is the live one.
+            let sbi = unsafe { run.__bindgen_anon_1.riscv_sbi };
+            v.set_reg(10, sbi.ret[0]);
+            v.set_reg(11, sbi.ret[1]);
+            v.skip_insn(4);
+        }
+        (bindings::KVM_EXIT_MMIO, pending) => {
+            // SAFETY: The exit reason says the MMIO member is the live one.
+            finish_mmio(v, pending, &unsafe { run.__bindgen_anon_1.mmio.data });
+        }
+        _ => {}
+    }
+    0
+}
+
+/// Completes an emulated MMIO access with the bytes the device returned.
+fn finish_mmio(v: &Vcpu, pending: PendingExit, data: &[u8; 8]) {
+    match pending {
+        PendingExit::MmioLoad {
+            rd,
+            width,
+            signed,
+            len,
+        } => {
+            let raw = insn::unpack_mmio_data(width, data);
+            v.set_reg(rd, insn::load_result(width, signed, raw) as usize);
+            v.skip_insn(len);
+        }
+        PendingExit::MmioStore { len } => v.skip_insn(len),
+        _ => {}
+    }
+}
+
+/// Dispatches a trap; > 0 re-enters the guest, 0 returns to userspace
+/// with `run` filled in, < 0 fails `KVM_RUN` with that errno.
+fn handle_exit(v: &Vcpu, run: &mut bindings::kvm_run, trap: &Trap) -> c_int {
+    if trap.scause & cause::INTERRUPT != 0 {
+        // A host interrupt, already handled when interrupts came back on.
+        return 1;
+    }
+    run.exit_reason = bindings::KVM_EXIT_UNKNOWN;
+    let from_guest = v.hstatus() & crate::context::hstatus::SPV != 0;
+    let ret = match trap.scause {
+        cause::ILLEGAL_INSN
+        | cause::LOAD_MISALIGNED
+        | cause::STORE_MISALIGNED
+        | cause::LOAD_ACCESS
+        | cause::STORE_ACCESS
+            if from_guest =>
+        {
+            redirect_trap(v, trap);
+            1
+        }
+        cause::VIRTUAL_INSN if from_guest => virtual_insn(v, run, trap),
+        cause::FETCH_GUEST_PAGE_FAULT
+        | cause::LOAD_GUEST_PAGE_FAULT
+        | cause::STORE_GUEST_PAGE_FAULT
+            if from_guest =>
+        {
+            guest_page_fault(v, run, trap)
+        }
+        cause::VS_ECALL if from_guest => crate::sbi::ecall(v, run),
+        cause::BREAKPOINT => {
+            run.exit_reason = bindings::KVM_EXIT_DEBUG;
+            0
+        }
+        _ => errno(bindings::EFAULT),
+    };
+    if ret < 0 {
+        pr_err!(
+            "kvm: VCPU exit error {}: sepc {:#x} scause {:#x} stval {:#x} htval {:#x} htinst {:#x}\n",
+            ret,
+            trap.sepc,
+            trap.scause,
+            trap.stval,
+            trap.htval,
+            trap.htinst
+        );
+    }
+    ret
+}
+
+/// Delivers `trap` to the guest's own trap handler, as if the hardware
+/// had delegated it.
+pub(crate) fn redirect_trap(v: &Vcpu, trap: &Trap) {
+    let _cpu = NoPreempt::new();
+    // The guest CSRs are live on this CPU while the vCPU is loaded.
+    let mut vsstatus = csr::read::<{ csr::VSSTATUS }>();
+    let guest_sstatus = v.guest_sstatus();
+    vsstatus &= !sstatus::SPP;
+    if guest_sstatus & sstatus::SPP != 0 {
+        vsstatus |= sstatus::SPP;
+    }
+    vsstatus &= !sstatus::SPIE;
+    if vsstatus & sstatus::SIE != 0 {
+        vsstatus |= sstatus::SPIE;
+    }
+    vsstatus &= !sstatus::SIE;
+    // SAFETY: VS-level CSRs of the loaded guest.
+    unsafe {
+        csr::write::<{ csr::VSSTATUS }>(vsstatus);
+        csr::write::<{ csr::VSCAUSE }>(trap.scause);
+        csr::write::<{ csr::VSTVAL }>(trap.stval);
+        csr::write::<{ csr::VSEPC }>(trap.sepc);
+    }
+    v.set_pc(csr::read::<{ csr::VSTVEC }>());
+    v.set_guest_sstatus(guest_sstatus | sstatus::SPP);
+}
+
+/// Fetches the trapping instruction: from `htinst` when the hardware
+/// provided it, else from guest memory. A fault while fetching is sent
+/// to the guest and `Err(1)` returned (re-enter it).
+fn trapped_insn(v: &Vcpu, trap: &Trap) -> Result<TrappedInsn, c_int> {
+    if let Some(i) = TrappedInsn::from_htinst(trap.htinst as u64) {
+        return Ok(i);
+    }
+    match switch::read_guest_insn(trap.sepc, v.hstatus()) {
+        Ok(word) => Ok(TrappedInsn::fetched(word)),
+        Err(t) => {
+            redirect_trap(
+                v,
+                &Trap {
+                    sepc: trap.sepc,
+                    scause: t.scause,
+                    stval: t.stval,
+                    htval: 0,
+                    htinst: 0,
+                },
+            );
+            Err(1)
+        }
+    }
+}
+
+/// A guest-page fault: map the page, or emulate the access as MMIO.
+fn guest_page_fault(v: &Vcpu, run: &mut bindings::kvm_run, trap: &Trap) -> c_int {
+    let gpa = ((trap.htval as u64) << 2) | (trap.stval as u64 & 0x3);
+    let is_write = trap.scause == cause::STORE_GUEST_PAGE_FAULT;
+    match crate::vm::Vm::of_vcpu(v).fault_in(v, gpa, is_write) {
+        Ok(true) => 1,
+        Ok(false) => match trap.scause {
+            cause::LOAD_GUEST_PAGE_FAULT | cause::STORE_GUEST_PAGE_FAULT => mmio(v, run, trap, gpa),
+            _ => errno(bindings::EOPNOTSUPP),
+        },
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Emulates a load or store to an address no memslot backs: first on the
+/// in-kernel MMIO bus (coalesced MMIO, ioeventfd), else in userspace.
+fn mmio(v: &Vcpu, run: &mut bindings::kvm_run, trap: &Trap, gpa: u64) -> c_int {
+    let insn = match trapped_insn(v, trap) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let Some(access) = insn::decode_mmio(insn.word) else {
+        return errno(bindings::EOPNOTSUPP);
+    };
+    let width = access.width();
+    let len = width.bytes();
+    // Misaligned MMIO is not emulated, as in the C backend.
+    if !width.is_aligned(gpa) {
+        return errno(bindings::EIO);
+    }
+    let mut data = [0u8; 8];
+    let (is_write, pending) = match access {
+        MmioAccess::Load { rd, width, signed } => (
+            false,
+            PendingExit::MmioLoad {
+                rd,
+                width,
+                signed,
+                len: insn.len,
+            },
+        ),
+        MmioAccess::Store { rs2, width } => {
+            let value = insn::store_value(width, v.reg(rs2) as u64);
+            data = insn::pack_mmio_data(width, value);
+            (true, PendingExit::MmioStore { len: insn.len })
+        }
+    };
+    let kvm_run_len = len as c_int;
+    // SAFETY: `v` is loaded by this task; `data` outlives the call.
+    let handled = unsafe {
+        if is_write {
+            bindings::kvm_io_bus_write(
+                v.raw(),
+                bindings::kvm_bus_KVM_MMIO_BUS,
+                gpa,
+                kvm_run_len,
+                data.as_ptr().cast(),
+            ) == 0
+        } else {
+            bindings::kvm_io_bus_read(
+                v.raw(),
+                bindings::kvm_bus_KVM_MMIO_BUS,
+                gpa,
+                kvm_run_len,
+                data.as_mut_ptr().cast(),
+            ) == 0
+        }
+    };
+    // SAFETY: `v` is live.
+    let stat = unsafe { &mut (*v.raw()).stat };
+    if handled {
+        stat.mmio_exit_kernel += 1;
+        finish_mmio(v, pending, &data);
+        return 1;
+    }
+    stat.mmio_exit_user += 1;
+    run.exit_reason = bindings::KVM_EXIT_MMIO;
+    // Filling the MMIO member the exit reason selects.
+    run.__bindgen_anon_1.mmio.phys_addr = gpa;
+    run.__bindgen_anon_1.mmio.len = len;
+    run.__bindgen_anon_1.mmio.is_write = is_write as u8;
+    run.__bindgen_anon_1.mmio.data = data;
+    v.set_pending(pending);
+    0
+}
+
+/// A virtual-instruction trap: WFI and friends are emulated; anything
+/// else is an illegal instruction as far as the guest is concerned.
+fn virtual_insn(v: &Vcpu, _run: &mut bindings::kvm_run, trap: &Trap) -> c_int {
+    // stval holds the instruction when the hardware reports it; a
+    // compressed-looking value (0 included) means it did not.
+    let mut word = trap.stval as u32;
+    if insn::insn_len(word) != 4 {
+        word = match switch::read_guest_insn(trap.sepc, v.hstatus()) {
+            Ok(w) => w,
+            Err(t) => {
+                redirect_trap(
+                    v,
+                    &Trap {
+                        sepc: trap.sepc,
+                        scause: t.scause,
+                        stval: t.stval,
+                        htval: 0,
+                        htinst: 0,
+                    },
+                );
+                return 1;
+            }
+        };
+    }
+    match insn::decode_system(word) {
+        Some(SystemInsn::Wfi) => {
+            // SAFETY: `v` is live.
+            unsafe { (*v.raw()).stat.wfi_exit_stat += 1 };
+            v.skip_insn(4);
+            v.halt();
+            1
+        }
+        Some(SystemInsn::WrsNto) => {
+            // SAFETY: `v` is live.
+            unsafe { (*v.raw()).stat.wrs_exit_stat += 1 };
+            v.skip_insn(4);
+            // SAFETY: Yielding to another vCPU of the VM is always allowed.
+            unsafe { bindings::kvm_vcpu_on_spin(v.raw(), v.guest_sstatus() & sstatus::SPP != 0) };
+            1
+        }
+        _ => {
+            redirect_trap(
+                v,
+                &Trap {
+                    sepc: trap.sepc,
+                    scause: cause::ILLEGAL_INSN,
+                    stval: trap.stval,
+                    htval: 0,
+                    htinst: 0,
+                },
+            );
+            1
+        }
+    }
+}
