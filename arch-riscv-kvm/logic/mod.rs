@@ -13,4 +13,5 @@ pub mod isa;
 pub mod onereg;
 pub mod pte;
 pub mod sbi;
+pub mod timer;
 pub mod vmid;
