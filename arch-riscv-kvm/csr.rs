@@ -48,6 +48,8 @@ pub(crate) const VSEPC: u16 = 0x241;
 pub(crate) const VSCAUSE: u16 = 0x242;
 /// VS-mode trap value.
 pub(crate) const VSTVAL: u16 = 0x243;
+/// VS-mode timer compare (Sstc).
+pub(crate) const VSTIMECMP: u16 = 0x24d;
 /// VS-mode address translation.
 pub(crate) const VSATP: u16 = 0x280;
 

@@ -152,6 +152,17 @@ struct kvm_vcpu *kvm_riscv_glue_get_vcpu(struct kvm *kvm, int i)
 	return kvm_get_vcpu(kvm, i);
 }
 
+struct kvm_vcpu *kvm_riscv_glue_get_vcpu_by_id(struct kvm *kvm, int id)
+{
+	return kvm_get_vcpu_by_id(kvm, id);
+}
+
+void kvm_riscv_glue_request_mask(struct kvm *kvm, enum kvm_riscv_glue_req req,
+				 unsigned long *vcpu_bitmap)
+{
+	kvm_make_vcpus_request_mask(kvm, glue_req(req), vcpu_bitmap);
+}
+
 unsigned int kvm_riscv_glue_online_vcpus(struct kvm *kvm)
 {
 	return atomic_read(&kvm->online_vcpus);

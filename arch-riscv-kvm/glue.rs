@@ -96,6 +96,8 @@ impl Drop for Pages {
 pub(crate) enum Request {
     /// Stop running the guest until the vCPU is powered on again.
     Sleep,
+    /// Reset the hart to its reset state (SBI HSM start).
+    VcpuReset,
     /// Reload `hgatp`: the VM's VMID changed.
     UpdateHgatp,
     /// Synchronise the instruction cache.
@@ -110,6 +112,7 @@ impl Request {
     fn raw(self) -> bindings::kvm_riscv_glue_req {
         match self {
             Request::Sleep => bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_SLEEP,
+            Request::VcpuReset => bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_VCPU_RESET,
             Request::UpdateHgatp => bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_UPDATE_HGATP,
             Request::FenceI => bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_FENCE_I,
             Request::HfenceGvmaVmidAll => {
@@ -127,6 +130,17 @@ impl Request {
 pub(crate) fn request_all(kvm: *mut bindings::kvm, req: Request) {
     // SAFETY: Callers pass a live VM (they hold one of its vCPUs).
     unsafe { bindings::kvm_riscv_glue_request_all(kvm, req.raw()) };
+}
+
+/// Posts `req` to the vCPUs of `kvm` whose index is set in `bitmap`,
+/// kicks them and, for waiting requests, waits until they have seen it
+/// (`kvm_make_vcpus_request_mask()`).
+pub(crate) fn request_mask(kvm: *mut bindings::kvm, req: Request, bitmap: &[u64]) {
+    // SAFETY: Callers pass a live VM; the bitmap covers KVM_MAX_VCPUS bits
+    // and outlives the call.
+    unsafe {
+        bindings::kvm_riscv_glue_request_mask(kvm, req.raw(), bitmap.as_ptr().cast_mut().cast())
+    };
 }
 
 /// Consumes `req` if it is pending on `vcpu` (`kvm_check_request()`).

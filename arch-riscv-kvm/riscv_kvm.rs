@@ -22,6 +22,7 @@ mod print;
 mod run;
 mod sbi;
 mod switch;
+mod timer;
 mod vcpu;
 mod vcpu_onereg;
 mod vm;

@@ -149,6 +149,7 @@ fn enter_guest(v: &Vcpu) -> Trap {
     // SAFETY: Called with preemption and interrupts off, so the notifiers
     // cannot run and this is the only reference into the context.
     let ctx = unsafe { &mut *v.ctx() };
+    v.flush_interrupts(ctx);
     // SAFETY: Context tracking and accounting, interrupts off.
     unsafe { bindings::kvm_riscv_glue_guest_enter_irqoff() };
     // SAFETY: senvcfg only affects the guest until swapped back below.
@@ -168,13 +169,15 @@ fn enter_guest(v: &Vcpu) -> Trap {
     }
     // The trap CSRs must be read before interrupts are enabled: an
     // interrupt handler would overwrite them.
-    Trap {
+    let trap = Trap {
         sepc: ctx.sw.guest.sepc,
         scause: csr::read::<{ csr::SCAUSE }>(),
         stval: csr::read::<{ csr::STVAL }>(),
         htval: csr::read::<{ csr::HTVAL }>(),
         htinst: csr::read::<{ csr::HTINST }>(),
-    }
+    };
+    v.sync_interrupts(ctx);
+    trap
 }
 
 /// Acts on the requests posted to the vCPU.
@@ -193,6 +196,9 @@ fn check_requests(v: &Vcpu) {
             if v.is_stopped() {
                 glue::make_request(Request::Sleep, vcpu);
             }
+        }
+        if glue::check_request(Request::VcpuReset, vcpu) {
+            v.reset();
         }
         if glue::check_request(Request::UpdateHgatp, vcpu) {
             let _cpu = NoPreempt::new();

@@ -8,7 +8,7 @@
 use kernel::bindings;
 use kernel::ffi::c_int;
 
-use crate::logic::onereg::{SbiExtId, SbiExtStatus};
+use crate::logic::onereg::{SbiExtId, SbiExtStatus, KVM_RISCV_SBI_EXT_MAX};
 use crate::logic::sbi::{self, Completion, SbiCall, SbiEnv, SbiOutcome, SbiRet};
 use crate::vcpu::{PendingExit, Vcpu};
 
@@ -32,9 +32,58 @@ pub(crate) fn ecall(v: &Vcpu, run: &mut bindings::kvm_run) -> c_int {
             system_event(v, run, event.kvm_type(), reason);
             return 0;
         }
-        // Everything else needs a piece of the backend that does not
-        // exist yet; the matching extensions are reported unavailable, so
-        // a guest only gets here by calling them regardless.
+        SbiOutcome::SetTimer { next_cycle } => {
+            crate::timer::set_next_event(v, next_cycle);
+            SbiRet::ok(0)
+        }
+        SbiOutcome::SendIpi {
+            hart_mask,
+            hart_mask_base,
+        } => send_ipi(v, hart_mask, hart_mask_base),
+        SbiOutcome::RemoteFence {
+            fence,
+            hart_mask,
+            hart_mask_base,
+        } => {
+            remote_fence(v, fence, hart_mask, hart_mask_base);
+            SbiRet::ok(0)
+        }
+        SbiOutcome::HsmStart {
+            vcpu_id,
+            hartid,
+            start_addr,
+            opaque,
+        } => match vcpu_by_id(v, vcpu_id) {
+            None => SbiRet::err(sbi::SBI_ERR_INVALID_PARAM),
+            Some(t) if t.start(start_addr as usize, hartid as usize, opaque as usize) => {
+                SbiRet::ok(0)
+            }
+            Some(_) => SbiRet::err(sbi::SBI_ERR_ALREADY_AVAILABLE),
+        },
+        SbiOutcome::HsmStop => {
+            if v.is_stopped() {
+                SbiRet::err(sbi::SBI_ERR_FAILURE)
+            } else {
+                v.power_off();
+                SbiRet::ok(0)
+            }
+        }
+        SbiOutcome::HsmStatus { vcpu_id } => match vcpu_by_id(v, vcpu_id) {
+            None => SbiRet::err(sbi::SBI_ERR_INVALID_PARAM),
+            Some(t) => {
+                // SAFETY: `t` is live.
+                let blocking = unsafe { (*t.raw()).stat.generic.blocking } != 0;
+                SbiRet::ok(sbi::hsm_state(t.is_stopped(), blocking))
+            }
+        },
+        SbiOutcome::HsmSuspend => {
+            // The default retentive suspend: wait as for WFI.
+            v.halt();
+            SbiRet::ok(0)
+        }
+        // PMU, steal time and the legacy calls need pieces of the backend
+        // that do not exist yet; their extensions are unavailable, so a
+        // guest only gets here by calling them regardless.
         _ => SbiRet::err(sbi::SBI_ERR_NOT_SUPPORTED),
     };
     match outcome.completion(ret) {
@@ -50,14 +99,23 @@ pub(crate) fn ecall(v: &Vcpu, run: &mut bindings::kvm_run) -> c_int {
     }
 }
 
-/// SBI extensions a new vCPU has: SRST, and forwarding of the
-/// experimental and vendor ranges (BASE is always there). The others are
-/// unavailable until the code behind them exists.
-pub(crate) fn initial_status(
-) -> [SbiExtStatus; crate::logic::onereg::KVM_RISCV_SBI_EXT_MAX as usize] {
-    let mut status =
-        [SbiExtStatus::Unavailable; crate::logic::onereg::KVM_RISCV_SBI_EXT_MAX as usize];
-    for id in [SbiExtId::SRST, SbiExtId::EXPERIMENTAL, SbiExtId::VENDOR] {
+/// SBI extensions a new vCPU has (BASE is always there): those the
+/// backend implements. PMU, DBCN and STA are unavailable until the code
+/// behind them exists. V01 is the C backend's placeholder entry, kept so
+/// userspace sees the same register list (the legacy calls themselves are
+/// compiled out there too, CONFIG_RISCV_SBI_V01 being off).
+pub(crate) fn initial_status() -> [SbiExtStatus; KVM_RISCV_SBI_EXT_MAX as usize] {
+    let mut status = [SbiExtStatus::Unavailable; KVM_RISCV_SBI_EXT_MAX as usize];
+    for id in [
+        SbiExtId::V01,
+        SbiExtId::TIME,
+        SbiExtId::IPI,
+        SbiExtId::RFENCE,
+        SbiExtId::SRST,
+        SbiExtId::HSM,
+        SbiExtId::EXPERIMENTAL,
+        SbiExtId::VENDOR,
+    ] {
         if let Some(s) = status.get_mut(id.get() as usize) {
             *s = SbiExtStatus::Enabled;
         }
@@ -109,4 +167,69 @@ fn system_event(v: &Vcpu, run: &mut bindings::kvm_run, kind: u32, reason: u64) {
     run.__bindgen_anon_1.system_event.type_ = kind;
     run.__bindgen_anon_1.system_event.ndata = 1;
     run.__bindgen_anon_1.system_event.__bindgen_anon_1.data = data;
+}
+
+/// The vCPU of `v`'s VM with id `vcpu_id`.
+fn vcpu_by_id(v: &Vcpu, vcpu_id: u32) -> Option<&Vcpu> {
+    let id = i32::try_from(vcpu_id).ok()?;
+    // SAFETY: The VM is live while `v` is; the lookup is RCU-safe.
+    let raw = unsafe { bindings::kvm_riscv_glue_get_vcpu_by_id(v.kvm(), id) };
+    if raw.is_null() {
+        return None;
+    }
+    // SAFETY: A vCPU found in the VM is created and lives as long as it.
+    Some(unsafe { Vcpu::from_raw(raw) })
+}
+
+/// Calls `f` on each vCPU of `v`'s VM with its index.
+fn for_each_vcpu(v: &Vcpu, mut f: impl FnMut(usize, &Vcpu)) {
+    let kvm = v.kvm();
+    for i in 0.. {
+        // SAFETY: As in `vcpu_by_id()`.
+        let raw = unsafe { bindings::kvm_riscv_glue_get_vcpu(kvm, i) };
+        if raw.is_null() {
+            break;
+        }
+        // SAFETY: As in `vcpu_by_id()`.
+        f(i as usize, unsafe { Vcpu::from_raw(raw) });
+    }
+}
+
+/// SBI IPI: a VS software interrupt to each selected hart.
+fn send_ipi(v: &Vcpu, hart_mask: u64, hart_mask_base: u64) -> SbiRet {
+    let mut targets = sbi::IpiTargets::new(hart_mask, hart_mask_base);
+    for_each_vcpu(v, |_, t| {
+        // SAFETY: `t` is live.
+        let id = unsafe { (*t.raw()).vcpu_id } as u64;
+        if targets.selects(id) {
+            t.set_interrupt(crate::vcpu::Irq::Soft);
+            targets.sent(id);
+        }
+    });
+    SbiRet {
+        error: targets.error(),
+        value: 0,
+    }
+}
+
+/// SBI RFENCE: run the fence on each selected hart and wait until they
+/// have. Ranged and ASID-scoped VS-stage fences are widened to a full
+/// VS-stage flush: more than asked, never less.
+fn remote_fence(v: &Vcpu, fence: sbi::RemoteFence, hart_mask: u64, hart_mask_base: u64) {
+    let req = match fence {
+        sbi::RemoteFence::FenceI => crate::glue::Request::FenceI,
+        _ => crate::glue::Request::HfenceVvmaAll,
+    };
+    let targets = sbi::IpiTargets::new(hart_mask, hart_mask_base);
+    let mut bitmap = [0u64; (bindings::KVM_MAX_VCPUS as usize).div_ceil(64)];
+    for_each_vcpu(v, |i, t| {
+        // SAFETY: `t` is live.
+        let id = unsafe { (*t.raw()).vcpu_id } as u64;
+        if targets.selects(id) {
+            if let Some(w) = bitmap.get_mut(i / 64) {
+                *w |= 1 << (i % 64);
+            }
+        }
+    });
+    crate::glue::request_mask(v.kvm(), req, &bitmap);
 }

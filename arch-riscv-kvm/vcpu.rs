@@ -5,6 +5,7 @@
 
 use core::cell::UnsafeCell;
 use core::ptr::addr_of_mut;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::bindings;
 use kernel::ffi::{c_int, c_long, c_uint, c_ulong};
 use kernel::prelude::*;
@@ -13,12 +14,13 @@ use kernel::types::Opaque;
 
 use crate::context::{hstatus, sstatus, FpRegs, GuestRegs, SwitchArea};
 use crate::csr;
-use crate::glue::{self, Request};
+use crate::glue::{self, NoPreempt, Request};
 use crate::logic::insn::Width;
 use crate::logic::isa::{self, VcpuIsa};
 use crate::logic::onereg::SbiExtStatus;
 use crate::logic::onereg::KVM_RISCV_SBI_EXT_MAX;
 use crate::switch::{self, FpWidth};
+use crate::timer::{self, GuestTimer};
 
 /// A vCPU: generic KVM's `struct kvm_vcpu` followed by the backend's state.
 ///
@@ -43,6 +45,19 @@ pub(crate) struct VcpuArch {
     mp_state: SpinLock<u32>,
     /// Register and CSR state of the guest hart, see [`VcpuContext`].
     ctx: UnsafeCell<VcpuContext>,
+    /// The state a reset (SBI HSM start) gives the hart. Another vCPU's
+    /// task writes it, hence the lock.
+    #[pin]
+    reset_regs: SpinLock<GuestRegs>,
+    /// Interrupts pending for the guest (hvip bits), and which of them
+    /// changed since they were last flushed to `hvip`. Set from other
+    /// tasks and from hard interrupt context, hence atomics.
+    irqs_pending: AtomicUsize,
+    irqs_pending_mask: AtomicUsize,
+    /// `vsie` as of the last exit, for wake-up decisions made elsewhere.
+    vsie: AtomicUsize,
+    #[pin]
+    timer: GuestTimer,
     /// Pages for G-stage page tables, topped up before `mmu_lock` is taken.
     mmu_cache: Opaque<bindings::kvm_mmu_memory_cache>,
 }
@@ -68,8 +83,7 @@ pub(crate) struct VcpuContext {
     pub(crate) host_fp: FpRegs,
     /// Host `senvcfg` while the guest runs.
     pub(crate) host_senvcfg: usize,
-    /// State a reset returns to.
-    pub(crate) reset_regs: GuestRegs,
+    /// VS CSRs a reset returns to.
     pub(crate) reset_csr: VsCsrs,
     /// Trap delegation and environment configuration for this guest.
     pub(crate) hedeleg: usize,
@@ -94,12 +108,39 @@ pub(crate) struct VcpuContext {
     pub(crate) mimpid: u64,
     /// Smstateen `sstateen0` of the guest.
     pub(crate) sstateen0: u64,
-    /// Guest timer: next event (in `time` units) and whether it is armed.
-    pub(crate) timer_next: u64,
-    pub(crate) timer_on: bool,
     /// Steal-time shared memory address.
     pub(crate) sta_shmem: u64,
 }
+
+impl VcpuContext {
+    /// FP state of a hart coming out of reset: zeroed registers, usable
+    /// (FS initial) if the guest has F or D.
+    pub(crate) fn reset_fp(&mut self) {
+        let fs = if self.fp.is_some() {
+            sstatus::FS_INITIAL
+        } else {
+            sstatus::FS_OFF
+        };
+        self.sw.guest.sstatus = (self.sw.guest.sstatus & !sstatus::FS) | fs;
+        self.guest_fp = FpRegs::default();
+    }
+}
+
+/// VS-level guest interrupts the backend raises, by `hvip` bit.
+#[derive(Clone, Copy)]
+pub(crate) enum Irq {
+    /// VS-level software interrupt (SBI IPI).
+    Soft = 2,
+    /// VS-level timer interrupt.
+    Timer = 6,
+    /// VS-level external interrupt (`KVM_INTERRUPT`).
+    External = 10,
+}
+
+/// hvip holds VS interrupts one bit above where the guest's sip shows them.
+pub(crate) const VSIP_TO_HVIP_SHIFT: u32 = 1;
+/// sip bits of VS software, timer and external interrupts.
+pub(crate) const VSIP_VALID_MASK: usize = (1 << 1) | (1 << 5) | (1 << 9);
 
 /// VS-level CSRs of a guest hart while it is not loaded on a CPU.
 #[derive(Clone, Copy, Default)]
@@ -157,20 +198,26 @@ impl VcpuArch {
             mimpid,
             ..VcpuContext::default()
         };
-        // A hart comes out of reset in VS-mode, interrupts off, FP usable
-        // if it has FP; WFI traps to the host so an idle guest sleeps.
-        ctx.reset_regs.sstatus = sstatus::SPP | sstatus::SPIE;
-        if fp.is_some() {
-            ctx.reset_regs.sstatus |= sstatus::FS_INITIAL;
-        }
-        ctx.reset_regs.hstatus = hstatus::VTW | hstatus::SPVP | hstatus::SPV | hstatus::VSXL_64;
-        // CY, TM and IR are readable from VU-mode by default.
-        ctx.reset_regs.scounteren = 0x7;
-        ctx.sw.guest = ctx.reset_regs;
+        // A hart comes out of reset in VS-mode with interrupts off; WFI
+        // traps to the host so an idle guest sleeps. CY, TM and IR are
+        // readable from VU-mode by default.
+        let reset = GuestRegs {
+            sstatus: sstatus::SPP | sstatus::SPIE,
+            hstatus: hstatus::VTW | hstatus::SPVP | hstatus::SPV | hstatus::VSXL_64,
+            scounteren: 0x7,
+            ..GuestRegs::default()
+        };
+        ctx.sw.guest = reset;
+        ctx.reset_fp();
         ctx.csr = ctx.reset_csr;
         pin_init!(VcpuArch {
             mp_state <- new_spinlock!(bindings::KVM_MP_STATE_RUNNABLE, "VcpuArch::mp_state"),
             ctx: UnsafeCell::new(ctx),
+            reset_regs <- new_spinlock!(reset, "VcpuArch::reset_regs"),
+            irqs_pending: AtomicUsize::new(0),
+            irqs_pending_mask: AtomicUsize::new(0),
+            vsie: AtomicUsize::new(0),
+            timer <- GuestTimer::new(),
             mmu_cache: Opaque::new(mmu_cache_init()),
         })
     }
@@ -305,6 +352,8 @@ impl Vcpu {
         ctx.ran_atleast_once = true;
         // The ISA is fixed from here on: enable the envcfg features it has.
         ctx.henvcfg = isa::henvcfg(&ctx.isa);
+        let sstc = ctx.isa.has(isa::HostExtId::SSTC);
+        self.arch.timer.set_sstc(sstc);
     }
 
     /// Takes the exit userspace has to complete, leaving none.
@@ -319,6 +368,156 @@ impl Vcpu {
         unsafe { (*self.ctx()).pending = pending };
     }
 
+    /// The vCPU's timer.
+    pub(crate) fn timer(&self) -> &GuestTimer {
+        &self.arch.timer
+    }
+
+    /// The vCPU whose timer is `h`.
+    ///
+    /// # Safety
+    ///
+    /// `h` must be the hrtimer of a live vCPU's timer.
+    pub(crate) unsafe fn from_hrtimer<'a>(h: *mut bindings::hrtimer) -> &'a Vcpu {
+        let timer_off = core::mem::offset_of!(Vcpu, arch) + core::mem::offset_of!(VcpuArch, timer);
+        // SAFETY: `hrtimer` is the first field of the `GuestTimer`, which
+        // sits at `timer_off` in the live `Vcpu`, by the caller's promise.
+        unsafe { &*h.cast::<u8>().sub(timer_off).cast::<Vcpu>() }
+    }
+
+    /// Raises `irq` for the guest and kicks the vCPU to deliver it. Safe
+    /// from any context, hard interrupts included.
+    pub(crate) fn set_interrupt(&self, irq: Irq) {
+        let bit = 1usize << irq as u32;
+        // Pending before mask: whoever sees the mask bit sees the level.
+        self.arch.irqs_pending.fetch_or(bit, Ordering::Release);
+        self.arch.irqs_pending_mask.fetch_or(bit, Ordering::Release);
+        // SAFETY: `self` is live; kicking is allowed from any context.
+        unsafe { bindings::kvm_vcpu_kick(self.raw()) };
+    }
+
+    /// Lowers `irq`.
+    pub(crate) fn unset_interrupt(&self, irq: Irq) {
+        let bit = 1usize << irq as u32;
+        self.arch.irqs_pending.fetch_and(!bit, Ordering::Release);
+        self.arch.irqs_pending_mask.fetch_or(bit, Ordering::Release);
+    }
+
+    /// Moves interrupt changes into `hvip` and loads it (before entry,
+    /// interrupts off).
+    pub(crate) fn flush_interrupts(&self, ctx: &mut VcpuContext) {
+        let changed = self.arch.irqs_pending_mask.swap(0, Ordering::AcqRel);
+        if changed != 0 {
+            let level = self.arch.irqs_pending.load(Ordering::Acquire) & changed;
+            ctx.csr.hvip = (ctx.csr.hvip & !changed) | level;
+        }
+        // SAFETY: hvip only affects the guest.
+        unsafe { csr::write::<{ csr::HVIP }>(ctx.csr.hvip) };
+    }
+
+    /// `hvip` with the pending changes folded in, without consuming them.
+    pub(crate) fn folded_hvip(&self, hvip: usize) -> usize {
+        let changed = self.arch.irqs_pending_mask.load(Ordering::Acquire);
+        let level = self.arch.irqs_pending.load(Ordering::Acquire) & changed;
+        (hvip & !changed) | level
+    }
+
+    /// Forgets pending interrupt changes (userspace set sip).
+    pub(crate) fn clear_pending_changes(&self) {
+        self.arch.irqs_pending_mask.store(0, Ordering::Release);
+    }
+
+    /// Takes in what the guest changed: `vsie`, and a software interrupt
+    /// it raised or cleared itself in `sip` (after exit, interrupts off).
+    pub(crate) fn sync_interrupts(&self, ctx: &mut VcpuContext) {
+        let vsie = csr::read::<{ csr::VSIE }>();
+        ctx.csr.vsie = vsie;
+        self.arch.vsie.store(vsie, Ordering::Release);
+        let hvip = csr::read::<{ csr::HVIP }>();
+        let soft = 1usize << Irq::Soft as u32;
+        if (ctx.csr.hvip ^ hvip) & soft != 0
+            && self.arch.irqs_pending_mask.fetch_or(soft, Ordering::AcqRel) & soft == 0
+        {
+            if hvip & soft != 0 {
+                self.arch.irqs_pending.fetch_or(soft, Ordering::Release);
+            } else {
+                self.arch.irqs_pending.fetch_and(!soft, Ordering::Release);
+            }
+        }
+        timer::save(self);
+    }
+
+    /// Whether the vCPU has work: an enabled interrupt pending, and powered on.
+    pub(crate) fn runnable(&self) -> bool {
+        self.has_interrupts() && !self.is_stopped()
+    }
+
+    /// Whether an interrupt the guest has enabled is pending.
+    pub(crate) fn has_interrupts(&self) -> bool {
+        let vsie = self.arch.vsie.load(Ordering::Acquire);
+        let enabled = (vsie & VSIP_VALID_MASK) << VSIP_TO_HVIP_SHIFT;
+        self.arch.irqs_pending.load(Ordering::Acquire) & enabled != 0
+    }
+
+    /// Resets the hart to its reset state (power-on via SBI HSM).
+    /// Called by the vCPU's own task, loaded, preemption enabled.
+    pub(crate) fn reset(&self) {
+        let regs = *self.arch.reset_regs.lock();
+        let cpu = NoPreempt::new();
+        let loaded = self.is_loaded();
+        if loaded {
+            // SAFETY: The task owns the loaded vCPU; preemption is off.
+            unsafe { kvm_arch_vcpu_put(self.raw()) };
+        }
+        // SAFETY: Not loaded now and preemption is off: nothing else
+        // touches the context.
+        let ctx = unsafe { &mut *self.ctx() };
+        ctx.sw.guest = regs;
+        ctx.csr = ctx.reset_csr;
+        ctx.reset_fp();
+        ctx.last_exit_cpu = -1;
+        ctx.pending = PendingExit::None;
+        self.arch.irqs_pending.store(0, Ordering::Release);
+        self.arch.irqs_pending_mask.store(0, Ordering::Release);
+        drop(cpu);
+        timer::reset(self);
+        if loaded {
+            let _cpu = NoPreempt::new();
+            // SAFETY: As above; loading back on the current CPU.
+            unsafe { kvm_arch_vcpu_load(self.raw(), bindings::kvm_riscv_glue_smp_processor_id()) };
+        }
+    }
+
+    fn is_loaded(&self) -> bool {
+        // SAFETY: `cpu` is written by this task only.
+        unsafe { (*self.raw()).cpu != -1 }
+    }
+
+    /// SBI HSM start: sets the hart's reset state and powers it on.
+    /// Returns false if it was not powered off.
+    pub(crate) fn start(&self, pc: usize, a0: usize, a1: usize) -> bool {
+        let mut state = self.arch.mp_state.lock();
+        if *state != bindings::KVM_MP_STATE_STOPPED {
+            return false;
+        }
+        {
+            let mut r = self.arch.reset_regs.lock();
+            r.sepc = pc;
+            if let Some(x) = r.x.get_mut(10) {
+                *x = a0;
+            }
+            if let Some(x) = r.x.get_mut(11) {
+                *x = a1;
+            }
+        }
+        // SAFETY: `self` is live.
+        unsafe { glue::make_request(Request::VcpuReset, self.raw()) };
+        *state = bindings::KVM_MP_STATE_RUNNABLE;
+        // SAFETY: `self` is live; wakes it from the KVM_REQ_SLEEP wait.
+        unsafe { bindings::kvm_vcpu_wake_up(self.raw()) };
+        true
+    }
+
     /// Whether the vCPU is powered off.
     pub(crate) fn is_stopped(&self) -> bool {
         *self.arch.mp_state.lock() == bindings::KVM_MP_STATE_STOPPED
@@ -326,7 +525,7 @@ impl Vcpu {
 
     /// WFI: sleeps until the vCPU has something to do.
     pub(crate) fn halt(&self) {
-        if kvm_arch_vcpu_runnable(self.raw()) != 0 {
+        if self.runnable() {
             return;
         }
         // SAFETY: The run loop holds the srcu read lock; it is dropped
@@ -356,7 +555,7 @@ impl Vcpu {
     }
 
     /// Powers the vCPU off: it stops entering the guest until powered on.
-    fn power_off(&self) {
+    pub(crate) fn power_off(&self) {
         let mut state = self.arch.mp_state.lock();
         *state = bindings::KVM_MP_STATE_STOPPED;
         // SAFETY: `self` is a live vCPU.
@@ -506,27 +705,59 @@ unsafe extern "C" fn kvm_arch_vcpu_ioctl(
     crate::vcpu_onereg::ioctl(v, ioctl, arg).unwrap_or(-(bindings::EINVAL as c_long))
 }
 
-/// vCPU ioctls that run without the vCPU mutex. None yet: fall back to
-/// the ordinary path.
+/// vCPU ioctls that run without the vCPU mutex: `KVM_INTERRUPT` drives
+/// the guest's VS-level external interrupt line.
+///
+/// # Safety
+///
+/// `filp` must be an open vCPU file.
 #[no_mangle]
-extern "C" fn kvm_arch_vcpu_async_ioctl(
-    _filp: *mut bindings::file,
-    _ioctl: c_uint,
-    _arg: c_ulong,
+unsafe extern "C" fn kvm_arch_vcpu_async_ioctl(
+    filp: *mut bindings::file,
+    ioctl: c_uint,
+    arg: c_ulong,
 ) -> c_long {
-    -(bindings::ENOIOCTLCMD as c_long)
-}
-
-/// Whether the vCPU has work: with no interrupt delivery yet, never.
-#[no_mangle]
-pub(crate) extern "C" fn kvm_arch_vcpu_runnable(_vcpu: *mut bindings::kvm_vcpu) -> c_int {
+    const INTERRUPT: u32 = kernel::ioctl::_IOW::<bindings::kvm_interrupt>(0xae, 0x86);
+    if ioctl != INTERRUPT {
+        return -(bindings::ENOIOCTLCMD as c_long);
+    }
+    let mut reader = kernel::uaccess::UserSlice::new(arg as _, 4).reader();
+    let Ok(irq) = reader.read::<u32>() else {
+        return -(bindings::EFAULT as c_long);
+    };
+    // SAFETY: A vCPU file's private data is its `struct kvm_vcpu`.
+    let v = unsafe { Vcpu::from_raw((*filp).private_data.cast()) };
+    if irq == bindings::KVM_INTERRUPT_SET as u32 {
+        v.set_interrupt(Irq::External);
+    } else {
+        v.unset_interrupt(Irq::External);
+    }
     0
 }
 
-/// Whether a guest timer interrupt is pending: no guest timer exists yet.
+/// Whether the vCPU has work: an enabled interrupt pending, and powered on.
+///
+/// # Safety
+///
+/// `vcpu` must be a created vCPU.
 #[no_mangle]
-extern "C" fn kvm_cpu_has_pending_timer(_vcpu: *mut bindings::kvm_vcpu) -> c_int {
-    0
+unsafe extern "C" fn kvm_arch_vcpu_runnable(vcpu: *mut bindings::kvm_vcpu) -> c_int {
+    // SAFETY: The caller guarantees `vcpu` is created.
+    let v = unsafe { Vcpu::from_raw(vcpu) };
+    c_int::from(v.runnable())
+}
+
+/// Whether the Sstc timer has fired while the vCPU slept.
+///
+/// # Safety
+///
+/// `vcpu` must be a created vCPU.
+#[no_mangle]
+unsafe extern "C" fn kvm_cpu_has_pending_timer(vcpu: *mut bindings::kvm_vcpu) -> c_int {
+    // SAFETY: The caller guarantees `vcpu` is created.
+    let v = unsafe { Vcpu::from_raw(vcpu) };
+    let t = v.timer();
+    c_int::from(t.sstc() && t.expired(crate::vm::Vm::of_vcpu(v)))
 }
 
 /// Whether the vCPU was preempted in guest kernel (VS) mode.
@@ -595,6 +826,7 @@ unsafe extern "C" fn kvm_arch_vcpu_load(vcpu: *mut bindings::kvm_vcpu, cpu: c_in
         csr::write::<{ csr::HTIMEDELTA }>(crate::vm::Vm::of_vcpu(v).time_delta() as usize);
     }
     crate::vm::Vm::of_vcpu(v).load_hgatp();
+    timer::load(v);
     if let Some(width) = ctx.fp {
         switch::fp_save(&mut ctx.host_fp, width);
         if ctx.sw.guest.sstatus & sstatus::FS != sstatus::FS_OFF {
@@ -630,6 +862,7 @@ unsafe extern "C" fn kvm_arch_vcpu_put(vcpu: *mut bindings::kvm_vcpu) {
         // SAFETY: The guest's registers are saved (or unchanged).
         unsafe { switch::fp_restore(&ctx.host_fp, width) };
     }
+    timer::save(v);
     let c = &mut ctx.csr;
     c.vsstatus = csr::read::<{ csr::VSSTATUS }>();
     c.vsie = csr::read::<{ csr::VSIE }>();
@@ -654,12 +887,26 @@ unsafe extern "C" fn kvm_riscv_vcpu_is_stopped(vcpu: *mut bindings::kvm_vcpu) ->
 }
 
 /// The vCPU is about to block in `kvm_vcpu_block()`.
+///
+/// # Safety
+///
+/// `vcpu` must be a created vCPU owned by the current task.
 #[no_mangle]
-extern "C" fn kvm_arch_vcpu_blocking(_vcpu: *mut bindings::kvm_vcpu) {}
+unsafe extern "C" fn kvm_arch_vcpu_blocking(vcpu: *mut bindings::kvm_vcpu) {
+    // SAFETY: The caller guarantees `vcpu` is created.
+    timer::blocking(unsafe { Vcpu::from_raw(vcpu) });
+}
 
 /// The vCPU is done blocking.
+///
+/// # Safety
+///
+/// `vcpu` must be a created vCPU owned by the current task.
 #[no_mangle]
-extern "C" fn kvm_arch_vcpu_unblocking(_vcpu: *mut bindings::kvm_vcpu) {}
+unsafe extern "C" fn kvm_arch_vcpu_unblocking(vcpu: *mut bindings::kvm_vcpu) {
+    // SAFETY: The caller guarantees `vcpu` is created.
+    timer::unblocking(unsafe { Vcpu::from_raw(vcpu) });
+}
 
 // The legacy register ioctls are not part of the RISC-V ABI (ONE_REG is),
 // so they fail with EINVAL exactly as in the C backend.
@@ -727,11 +974,32 @@ extern "C" fn kvm_arch_vcpu_ioctl_translate(
     -(bindings::EINVAL as c_int)
 }
 
-/// `KVM_SET_GUEST_DEBUG`: not supported until guests can run.
+/// `KVM_SET_GUEST_DEBUG`: with debugging on, guest breakpoints exit to
+/// userspace (`KVM_EXIT_DEBUG`) instead of going to the guest.
+///
+/// # Safety
+///
+/// `vcpu` must be a created vCPU, not loaded, owned by the current task;
+/// `dbg` valid for reads.
 #[no_mangle]
-extern "C" fn kvm_arch_vcpu_ioctl_set_guest_debug(
-    _vcpu: *mut bindings::kvm_vcpu,
-    _dbg: *mut bindings::kvm_guest_debug,
+unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_guest_debug(
+    vcpu: *mut bindings::kvm_vcpu,
+    dbg: *mut bindings::kvm_guest_debug,
 ) -> c_int {
-    -(bindings::EINVAL as c_int)
+    const BREAKPOINT: usize = 1 << 3;
+    // SAFETY: The caller guarantees both pointers are valid.
+    let (v, control) = unsafe { (Vcpu::from_raw(vcpu), (*dbg).control) };
+    // SAFETY: Not loaded and owned: see VcpuContext. hedeleg takes effect
+    // at the next load.
+    let ctx = unsafe { &mut *v.ctx() };
+    if control & bindings::KVM_GUESTDBG_ENABLE != 0 {
+        // SAFETY: `vcpu` is live.
+        unsafe { (*vcpu).guest_debug = control as usize };
+        ctx.hedeleg &= !BREAKPOINT;
+    } else {
+        // SAFETY: `vcpu` is live.
+        unsafe { (*vcpu).guest_debug = 0 };
+        ctx.hedeleg |= BREAKPOINT;
+    }
+    0
 }

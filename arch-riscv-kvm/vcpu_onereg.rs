@@ -20,7 +20,7 @@ use crate::logic::onereg::{
     SbiStateReg, StaReg, TimerReg, VcpuDesc,
 };
 use crate::switch::FpWidth;
-use crate::vcpu::{Vcpu, VcpuContext};
+use crate::vcpu::{Vcpu, VcpuContext, VSIP_TO_HVIP_SHIFT, VSIP_VALID_MASK};
 use crate::vm::Vm;
 
 /// `KVM_REG_RISCV_CORE` mode values.
@@ -137,7 +137,7 @@ fn read(v: &Vcpu, ctx: &VcpuContext, id: RegId) -> Result<u64> {
                 GeneralCsr::Scause => s.vscause,
                 GeneralCsr::Stval => s.vstval,
                 // The VS-level bits of hvip, as the guest sees them in sip.
-                GeneralCsr::Sip => (s.hvip >> VSIP_TO_HVIP_SHIFT) & VSIP_VALID_MASK,
+                GeneralCsr::Sip => (v.folded_hvip(s.hvip) >> VSIP_TO_HVIP_SHIFT) & VSIP_VALID_MASK,
                 GeneralCsr::Satp => s.vsatp,
                 GeneralCsr::Scounteren => g.scounteren,
                 GeneralCsr::Senvcfg => s.senvcfg,
@@ -149,8 +149,8 @@ fn read(v: &Vcpu, ctx: &VcpuContext, id: RegId) -> Result<u64> {
         RegId::Timer(t) => match t {
             TimerReg::Frequency => caps.timebase,
             TimerReg::Time => crate::host::read_time().wrapping_add(Vm::of_vcpu(v).time_delta()),
-            TimerReg::Compare => ctx.timer_next,
-            TimerReg::State => u64::from(ctx.timer_on),
+            TimerReg::Compare => v.timer().next(),
+            TimerReg::State => u64::from(v.timer().next() != crate::timer::NO_EVENT),
         },
         RegId::FpF(r) | RegId::FpD(r) => {
             let single = matches!(id, RegId::FpF(_));
@@ -179,11 +179,6 @@ fn read(v: &Vcpu, ctx: &VcpuContext, id: RegId) -> Result<u64> {
 fn isa_error(e: isa::IsaError) -> Error {
     Error::from_errno(e.to_errno())
 }
-
-/// hvip holds VS interrupts one bit above where sip shows them.
-const VSIP_TO_HVIP_SHIFT: u32 = 1;
-/// sip bits of VS software, timer and external interrupts.
-const VSIP_VALID_MASK: usize = (1 << 1) | (1 << 5) | (1 << 9);
 
 fn write(v: &Vcpu, ctx: &mut VcpuContext, id: RegId, value: u64) -> Result {
     let caps = HostCaps::get();
@@ -241,8 +236,10 @@ fn write(v: &Vcpu, ctx: &mut VcpuContext, id: RegId, value: u64) -> Result {
                 GeneralCsr::Scause => s.vscause = value,
                 GeneralCsr::Stval => s.vstval = value,
                 GeneralCsr::Sip => {
-                    let keep = s.hvip & !(VSIP_VALID_MASK << VSIP_TO_HVIP_SHIFT);
-                    s.hvip = keep | ((value & VSIP_VALID_MASK) << VSIP_TO_HVIP_SHIFT);
+                    // The whole of hvip, as the C backend does, and the
+                    // change bits dropped: this value wins.
+                    s.hvip = (value & VSIP_VALID_MASK) << VSIP_TO_HVIP_SHIFT;
+                    v.clear_pending_changes();
                 }
                 GeneralCsr::Satp => s.vsatp = value,
                 GeneralCsr::Scounteren => ctx.sw.guest.scounteren = value,
@@ -258,8 +255,14 @@ fn write(v: &Vcpu, ctx: &mut VcpuContext, id: RegId, value: u64) -> Result {
             TimerReg::Time => {
                 Vm::of_vcpu(v).set_time_delta(value.wrapping_sub(crate::host::read_time()))
             }
-            TimerReg::Compare => ctx.timer_next = value,
-            TimerReg::State => ctx.timer_on = value == 1,
+            TimerReg::Compare => v.timer().set_next(value),
+            TimerReg::State => {
+                if value == u64::from(bindings::KVM_RISCV_TIMER_STATE_ON) {
+                    crate::timer::set_next_event(v, v.timer().next());
+                } else {
+                    crate::timer::reset(v);
+                }
+            }
         },
         RegId::FpF(r) | RegId::FpD(r) => match r {
             FpReg::Fcsr => ctx.guest_fp.fcsr = value as u32,

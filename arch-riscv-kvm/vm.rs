@@ -336,7 +336,15 @@ extern "C" fn kvm_vm_ioctl_check_extension(_kvm: *mut bindings::kvm, ext: c_long
         return 0;
     };
     match ext {
-        bindings::KVM_CAP_IMMEDIATE_EXIT | bindings::KVM_CAP_MP_STATE => 1,
+        bindings::KVM_CAP_IOEVENTFD
+        | bindings::KVM_CAP_USER_MEMORY
+        | bindings::KVM_CAP_SYNC_MMU
+        | bindings::KVM_CAP_DESTROY_MEMORY_REGION_WORKS
+        | bindings::KVM_CAP_ONE_REG
+        | bindings::KVM_CAP_READONLY_MEM
+        | bindings::KVM_CAP_MP_STATE
+        | bindings::KVM_CAP_IMMEDIATE_EXIT
+        | bindings::KVM_CAP_SET_GUEST_DEBUG => 1,
         bindings::KVM_CAP_NR_VCPUS => glue::num_online_cpus().min(bindings::KVM_MAX_VCPUS) as c_int,
         bindings::KVM_CAP_MAX_VCPUS => bindings::KVM_MAX_VCPUS as c_int,
         bindings::KVM_CAP_NR_MEMSLOTS => glue::user_mem_slots(),

@@ -55,6 +55,9 @@ bool kvm_riscv_glue_check_request(enum kvm_riscv_glue_req req,
 bool kvm_riscv_glue_request_pending(struct kvm_vcpu *vcpu);
 void kvm_riscv_glue_request_all(struct kvm *kvm, enum kvm_riscv_glue_req req);
 struct kvm_vcpu *kvm_riscv_glue_get_vcpu(struct kvm *kvm, int i);
+struct kvm_vcpu *kvm_riscv_glue_get_vcpu_by_id(struct kvm *kvm, int id);
+void kvm_riscv_glue_request_mask(struct kvm *kvm, enum kvm_riscv_glue_req req,
+				 unsigned long *vcpu_bitmap);
 unsigned int kvm_riscv_glue_online_vcpus(struct kvm *kvm);
 bool kvm_riscv_glue_work_pending(void);
 void kvm_riscv_glue_srcu_read_lock(struct kvm_vcpu *vcpu);
