@@ -31,6 +31,13 @@ static void test_check_extension(void)
 		       online < KVM_MAX_VCPUS_RISCV ? online : KVM_MAX_VCPUS_RISCV);
 	TEST_ASSERT_EQ(kvm_check_cap(KVM_CAP_IMMEDIATE_EXIT), 1);
 	TEST_ASSERT_EQ(kvm_check_cap(KVM_CAP_MP_STATE), 1);
+	TEST_ASSERT_EQ(kvm_check_cap(KVM_CAP_USER_MEMORY), 1);
+	TEST_ASSERT_EQ(kvm_check_cap(KVM_CAP_SYNC_MMU), 1);
+	TEST_ASSERT_EQ(kvm_check_cap(KVM_CAP_DESTROY_MEMORY_REGION_WORKS), 1);
+	TEST_ASSERT_EQ(kvm_check_cap(KVM_CAP_ONE_REG), 1);
+	TEST_ASSERT_EQ(kvm_check_cap(KVM_CAP_READONLY_MEM), 1);
+	TEST_ASSERT_EQ(kvm_check_cap(KVM_CAP_IOEVENTFD), 1);
+	TEST_ASSERT_EQ(kvm_check_cap(KVM_CAP_SET_GUEST_DEBUG), 1);
 	TEST_ASSERT(kvm_check_cap(KVM_CAP_NR_MEMSLOTS) >= 32,
 		    "too few memslots: %d", kvm_check_cap(KVM_CAP_NR_MEMSLOTS));
 	/* x86-only and unknown capabilities. */
