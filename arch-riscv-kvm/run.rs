@@ -339,22 +339,25 @@ fn trapped_insn(v: &Vcpu, trap: &Trap) -> Result<TrappedInsn, c_int> {
     if let Some(i) = TrappedInsn::from_htinst(trap.htinst as u64) {
         return Ok(i);
     }
-    match switch::read_guest_insn(trap.sepc, v.hstatus()) {
-        Ok(word) => Ok(TrappedInsn::fetched(word)),
-        Err(t) => {
-            redirect_trap(
-                v,
-                &Trap {
-                    sepc: trap.sepc,
-                    scause: t.scause,
-                    stval: t.stval,
-                    htval: 0,
-                    htinst: 0,
-                },
-            );
-            Err(1)
-        }
-    }
+    fetch_insn(v, trap.sepc).map(TrappedInsn::fetched)
+}
+
+/// Reads the guest instruction at `pc` as the guest would fetch it. A
+/// fault is delivered to the guest and `Err(1)` returned: re-enter it.
+fn fetch_insn(v: &Vcpu, pc: usize) -> Result<u32, c_int> {
+    switch::read_guest_insn(pc, v.hstatus()).map_err(|t| {
+        redirect_trap(
+            v,
+            &Trap {
+                sepc: pc,
+                scause: t.scause,
+                stval: t.stval,
+                htval: 0,
+                htinst: 0,
+            },
+        );
+        1
+    })
 }
 
 /// A guest-page fault: map the page, or emulate the access as MMIO.
@@ -450,21 +453,9 @@ fn virtual_insn(v: &Vcpu, _run: &mut bindings::kvm_run, trap: &Trap) -> c_int {
     // compressed-looking value (0 included) means it did not.
     let mut word = trap.stval as u32;
     if insn::insn_len(word) != 4 {
-        word = match switch::read_guest_insn(trap.sepc, v.hstatus()) {
+        word = match fetch_insn(v, trap.sepc) {
             Ok(w) => w,
-            Err(t) => {
-                redirect_trap(
-                    v,
-                    &Trap {
-                        sepc: trap.sepc,
-                        scause: t.scause,
-                        stval: t.stval,
-                        htval: 0,
-                        htinst: 0,
-                    },
-                );
-                return 1;
-            }
+            Err(r) => return r,
         };
     }
     match insn::decode_system(word) {

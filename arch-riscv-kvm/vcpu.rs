@@ -80,7 +80,10 @@ pub(crate) struct VcpuContext {
     /// Guest FP registers while not loaded (or while the guest has FS off).
     pub(crate) guest_fp: FpRegs,
     /// Host FP registers while the vCPU is loaded.
-    pub(crate) host_fp: FpRegs,
+    pub(crate) host_fp_regs: FpRegs,
+    /// The host's FP width: the host's registers are saved whole even
+    /// when the guest only has F.
+    pub(crate) host_fp: Option<FpWidth>,
     /// Host `senvcfg` while the guest runs.
     pub(crate) host_senvcfg: usize,
     /// VS CSRs a reset returns to.
@@ -177,7 +180,7 @@ pub(crate) enum PendingExit {
 }
 
 impl VcpuArch {
-    fn new(fp: Option<FpWidth>) -> impl PinInit<Self> {
+    fn new() -> impl PinInit<Self> {
         let caps = crate::host::HostCaps::get();
         // SAFETY: Plain SBI queries of the host firmware.
         let (mvendorid, marchid, mimpid) = unsafe {
@@ -187,11 +190,13 @@ impl VcpuArch {
                 bindings::sbi_get_mimpid() as u64,
             )
         };
+        let isa = isa::initial_vcpu_isa(&caps.isa, false);
         let mut ctx = VcpuContext {
-            fp,
+            fp: fp_width(&isa),
+            host_fp: host_fp_width(),
             hedeleg: crate::host::HEDELEG_DEFAULT,
             last_exit_cpu: -1,
-            isa: isa::initial_vcpu_isa(&caps.isa, false),
+            isa,
             sbi: crate::sbi::initial_status(),
             mvendorid,
             marchid,
@@ -587,7 +592,18 @@ extern "C" fn kvm_arch_vcpu_precreate(_kvm: *mut bindings::kvm, _id: c_uint) -> 
     0
 }
 
-/// Which FP register width guests get: the host's.
+/// The FP register width of a guest with `isa`: D, else F, else none.
+pub(crate) fn fp_width(isa: &VcpuIsa) -> Option<FpWidth> {
+    if isa.has(isa::HostExtId::D) {
+        Some(FpWidth::Double)
+    } else if isa.has(isa::HostExtId::F) {
+        Some(FpWidth::Single)
+    } else {
+        None
+    }
+}
+
+/// The FP register width of the host, which its registers are saved with.
 fn host_fp_width() -> Option<FpWidth> {
     let has = |c: u8| {
         // SAFETY: A NULL bitmap asks about the ISA common to all harts.
@@ -614,7 +630,7 @@ unsafe extern "C" fn kvm_arch_vcpu_create(vcpu: *mut bindings::kvm_vcpu) -> c_in
     let slot = unsafe { addr_of_mut!((*Vcpu::container(vcpu)).arch) };
     // SAFETY: `slot` is valid, aligned and uninitialised, and the container
     // never moves: it is dropped in place by `kvm_arch_vcpu_destroy()`.
-    match unsafe { VcpuArch::new(host_fp_width()).__pinned_init(slot) } {
+    match unsafe { VcpuArch::new().__pinned_init(slot) } {
         Ok(()) => 0,
         Err(e) => match e {},
     }
@@ -827,11 +843,11 @@ unsafe extern "C" fn kvm_arch_vcpu_load(vcpu: *mut bindings::kvm_vcpu, cpu: c_in
     }
     crate::vm::Vm::of_vcpu(v).load_hgatp();
     timer::load(v);
-    if let Some(width) = ctx.fp {
-        switch::fp_save(&mut ctx.host_fp, width);
+    if let (Some(host), Some(guest)) = (ctx.host_fp, ctx.fp) {
+        switch::fp_save(&mut ctx.host_fp_regs, host);
         if ctx.sw.guest.sstatus & sstatus::FS != sstatus::FS_OFF {
             // SAFETY: The host's registers were saved just above.
-            unsafe { switch::fp_restore(&ctx.guest_fp, width) };
+            unsafe { switch::fp_restore(&ctx.guest_fp, guest) };
             ctx.sw.guest.sstatus = (ctx.sw.guest.sstatus & !sstatus::FS) | sstatus::FS_CLEAN;
         }
     }
@@ -852,15 +868,15 @@ unsafe extern "C" fn kvm_arch_vcpu_put(vcpu: *mut bindings::kvm_vcpu) {
     unsafe { (*vcpu).cpu = -1 };
     // SAFETY: As in `kvm_arch_vcpu_load()`.
     let ctx = unsafe { &mut *v.ctx() };
-    if let Some(width) = ctx.fp {
+    if let (Some(host), Some(guest)) = (ctx.host_fp, ctx.fp) {
         // Lazy FP: the guest's registers are only worth saving if it
         // wrote them since they were loaded.
         if ctx.sw.guest.sstatus & sstatus::FS == sstatus::FS_DIRTY {
-            switch::fp_save(&mut ctx.guest_fp, width);
+            switch::fp_save(&mut ctx.guest_fp, guest);
             ctx.sw.guest.sstatus = (ctx.sw.guest.sstatus & !sstatus::FS) | sstatus::FS_CLEAN;
         }
         // SAFETY: The guest's registers are saved (or unchanged).
-        unsafe { switch::fp_restore(&ctx.host_fp, width) };
+        unsafe { switch::fp_restore(&ctx.host_fp_regs, host) };
     }
     timer::save(v);
     let c = &mut ctx.csr;

@@ -19,7 +19,6 @@ use crate::logic::onereg::{
     self, ConfigReg, CoreReg, CsrReg, FpReg, GeneralCsr, RegId, SbiExtReg, SbiExtStatus,
     SbiStateReg, StaReg, TimerReg, VcpuDesc,
 };
-use crate::switch::FpWidth;
 use crate::vcpu::{Vcpu, VcpuContext, VSIP_TO_HVIP_SHIFT, VSIP_VALID_MASK};
 use crate::vm::Vm;
 
@@ -300,21 +299,8 @@ fn isa_changed(ctx: &mut VcpuContext, w: IsaWrite) {
     if !w.needs_fp_reset() {
         return;
     }
-    let has = |c: u8| isa::HostExtId::new(u32::from(c - b'a')).is_some_and(|id| ctx.isa.has(id));
-    ctx.fp = if has(b'd') {
-        Some(FpWidth::Double)
-    } else if has(b'f') {
-        Some(FpWidth::Single)
-    } else {
-        None
-    };
-    let fs = if ctx.fp.is_some() {
-        sstatus::FS_INITIAL
-    } else {
-        sstatus::FS_OFF
-    };
-    ctx.sw.guest.sstatus = (ctx.sw.guest.sstatus & !sstatus::FS) | fs;
-    ctx.guest_fp = Default::default();
+    ctx.fp = crate::vcpu::fp_width(&ctx.isa);
+    ctx.reset_fp();
 }
 
 fn sbi_ext_get(ctx: &VcpuContext, r: SbiExtReg) -> u64 {

@@ -518,6 +518,27 @@ unsafe extern "C" fn kvm_unmap_gfn_range(
     unsafe { vm.leaves(start, end, |_| Some(Pte(0))) }
 }
 
+/// Whether any page of `range` was accessed since last asked; with
+/// `clear`, also forgets that it was.
+///
+/// # Safety
+///
+/// As for `kvm_unmap_gfn_range()`.
+unsafe fn young(kvm: *mut bindings::kvm, range: *mut bindings::kvm_gfn_range, clear: bool) -> bool {
+    // SAFETY: The caller guarantees all of it.
+    let (vm, range) = unsafe { (Vm::from_raw(kvm), &*range) };
+    let (start, end) = gfn_range(range);
+    let mut young = false;
+    // SAFETY: The caller holds mmu_lock.
+    unsafe {
+        vm.leaves(start, end, |p| {
+            young |= p.accessed();
+            clear.then(|| p.with_accessed_cleared())
+        })
+    };
+    young
+}
+
 /// MMU notifier: clear the accessed bits of a range; whether any was set.
 ///
 /// # Safety
@@ -528,18 +549,8 @@ unsafe extern "C" fn kvm_age_gfn(
     kvm: *mut bindings::kvm,
     range: *mut bindings::kvm_gfn_range,
 ) -> bool {
-    // SAFETY: The caller guarantees all of it.
-    let (vm, range) = unsafe { (Vm::from_raw(kvm), &*range) };
-    let (start, end) = gfn_range(range);
-    let mut young = false;
-    // SAFETY: The caller holds mmu_lock.
-    unsafe {
-        vm.leaves(start, end, |p| {
-            young |= p.accessed();
-            Some(p.with_accessed_cleared())
-        })
-    };
-    young
+    // SAFETY: Forwarded from the caller.
+    unsafe { young(kvm, range, true) }
 }
 
 /// MMU notifier: whether any page of a range was accessed.
@@ -552,18 +563,8 @@ unsafe extern "C" fn kvm_test_age_gfn(
     kvm: *mut bindings::kvm,
     range: *mut bindings::kvm_gfn_range,
 ) -> bool {
-    // SAFETY: The caller guarantees all of it.
-    let (vm, range) = unsafe { (Vm::from_raw(kvm), &*range) };
-    let (start, end) = gfn_range(range);
-    let mut young = false;
-    // SAFETY: The caller holds mmu_lock.
-    unsafe {
-        vm.leaves(start, end, |p| {
-            young |= p.accessed();
-            None
-        })
-    };
-    young
+    // SAFETY: Forwarded from the caller.
+    unsafe { young(kvm, range, false) }
 }
 
 /// Dirty logging: write-protect the pages of `mask` again (mmu_lock held
