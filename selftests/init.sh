@@ -85,7 +85,9 @@ noh)
 shell)
 	insmod /kvm.ko
 	dmesg | grep 'kvm \['
-	echo "kvm.ko ($(cat /backend) backend) is loaded; tests are in /tests."
+	echo "kvm.ko ($(cat /backend) backend) is loaded. A first guest VM:"
+	/tests/upstream/guest_print_test
+	echo "Tests are in /tests (e.g. /tests/upstream/arch_timer)."
 	echo "Leave with 'poweroff -f'."
 	setsid cttyhack sh
 	finish
