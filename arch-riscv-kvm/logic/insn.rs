@@ -408,6 +408,15 @@ impl CsrInsn {
         }
     }
 
+    /// The source register whose value [`CsrInsn::update`] takes: `rs1`,
+    /// or `x0` (reading as zero) for the immediate forms.
+    pub const fn rs1(self) -> u8 {
+        match self.source {
+            CsrSource::Reg(r) => r,
+            CsrSource::Imm(_) => 0,
+        }
+    }
+
     /// Whether the instruction writes the CSR. `CSRRS`/`CSRRC` with `rs1` =
     /// `x0` and `CSRRSI`/`CSRRCI` with `zimm` = 0 only read it, so they
     /// neither raise write side effects nor fault on read-only CSRs. The
@@ -477,6 +486,25 @@ pub const fn decode_system(word: u32) -> Option<SystemInsn> {
         rd: reg(word, 7),
         source,
     }))
+}
+
+#[cfg(test)]
+mod rs1_tests {
+    use super::*;
+
+    #[test]
+    fn rs1_of_register_and_immediate_forms() {
+        // csrrw a0, sscratch, a1 / csrrsi a0, sscratch, 5
+        let Some(SystemInsn::Csr(reg)) = decode_system(0x1405_9573) else {
+            unreachable!("csrrw not decoded");
+        };
+        let Some(SystemInsn::Csr(imm)) = decode_system(0x1402_e573) else {
+            unreachable!("csrrsi not decoded");
+        };
+        assert_eq!(reg.rs1(), 11);
+        assert_eq!(imm.rs1(), 0);
+        assert_eq!(imm.update(0xdead).write_mask, 5);
+    }
 }
 
 #[cfg(test)]

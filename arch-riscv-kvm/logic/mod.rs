@@ -9,6 +9,7 @@
 pub mod gstage;
 pub mod hfence;
 pub mod insn;
+pub mod irq;
 pub mod isa;
 pub mod onereg;
 pub mod pte;
