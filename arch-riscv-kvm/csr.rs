@@ -111,6 +111,19 @@ pub(crate) fn local_hfence_gvma_vmid_all(vmid: usize) {
     };
 }
 
+/// Flushes this CPU's G-stage TLB entries of guest `vmid` for the
+/// guest-physical page at `gpa` (`hfence.gvma gpa >> 2, vmid`: the operand
+/// is shifted so Sv32x4's 34-bit addresses fit a 32-bit register).
+#[inline(always)]
+pub(crate) fn local_hfence_gvma_vmid_gpa(gpa: u64, vmid: usize) {
+    let operand = crate::logic::hfence::gvma_operand(gpa) as usize;
+    // SAFETY: As in `local_hfence_gvma_all()`.
+    unsafe {
+        asm!(".insn r 0x73, 0, 0x31, x0, {gpa}, {vmid}", gpa = in(reg) operand, vmid = in(reg) vmid,
+             options(nostack, preserves_flags))
+    };
+}
+
 /// Flushes this CPU's VS-stage TLB entries of the guest currently in
 /// `hgatp` (`hfence.vvma zero, zero`).
 #[inline(always)]

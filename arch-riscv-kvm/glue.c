@@ -231,6 +231,11 @@ void kvm_riscv_glue_guest_timing_exit_irqoff(void)
 	guest_timing_exit_irqoff();
 }
 
+void kvm_riscv_glue_hrtimer_forward_now(struct hrtimer *timer, u64 ns)
+{
+	hrtimer_forward_now(timer, ns_to_ktime(ns));
+}
+
 unsigned long kvm_riscv_glue_local_irq_save(void)
 {
 	unsigned long flags;

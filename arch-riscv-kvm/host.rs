@@ -276,14 +276,19 @@ impl Vmids {
         self.bits == 0 || version == self.version.load(Ordering::Acquire)
     }
 
-    /// Assigns a VMID unless the holder of `version` already got a current
-    /// one meanwhile. On rollover, flushes every CPU's guest TLBs.
-    pub(crate) fn assign(&self, version: u64) -> Option<VmidAssignment> {
+    /// Gives the VM whose VMID lives in `vmid`/`version` a fresh VMID
+    /// unless another of its vCPUs already did. Both are read and written
+    /// under the allocator lock, VMID first, so whoever sees the new
+    /// version sees its VMID. On rollover, flushes every CPU's guest TLBs.
+    /// Returns whether the VM got a new VMID.
+    pub(crate) fn assign(&self, vmid: &AtomicU64, version: &AtomicU64) -> bool {
         let mut space = self.space.lock();
-        if space.is_current(version) {
-            return None;
+        if space.is_current(version.load(Ordering::Acquire)) {
+            return false;
         }
-        let a = space.allocate();
+        let a: VmidAssignment = space.allocate();
+        vmid.store(a.vmid, Ordering::Release);
+        version.store(a.version, Ordering::Release);
         self.version.store(a.version, Ordering::Release);
         if a.rolled_over {
             // Every VMID handed out before is stale now: no CPU may keep
@@ -299,7 +304,7 @@ impl Vmids {
                 )
             };
         }
-        Some(a)
+        true
     }
 }
 

@@ -10,7 +10,7 @@ use kernel::prelude::*;
 use crate::context::sstatus;
 use crate::csr;
 use crate::glue::{self, NoPreempt, Request};
-use crate::logic::insn::{self, MmioAccess, SystemInsn, TrappedInsn};
+use crate::logic::insn::{self, CsrInsn, CsrUpdate, MmioAccess, SystemInsn, TrappedInsn};
 use crate::switch;
 use crate::vcpu::{PendingExit, Vcpu};
 use crate::vm::Vm;
@@ -228,6 +228,14 @@ fn complete_user_exit(v: &Vcpu, run: &bindings::kvm_run) -> c_int {
             v.set_reg(10, sbi.ret[0]);
             v.set_reg(11, sbi.ret[1]);
             v.skip_insn(4);
+        }
+        (bindings::KVM_EXIT_RISCV_CSR, pending) => {
+            // SAFETY: The exit reason says the CSR member is the live one.
+            finish_csr(
+                v,
+                pending,
+                unsafe { run.__bindgen_anon_1.riscv_csr.ret_value } as u64,
+            );
         }
         (bindings::KVM_EXIT_MMIO, pending) => {
             // SAFETY: The exit reason says the MMIO member is the live one.
@@ -448,7 +456,7 @@ fn mmio(v: &Vcpu, run: &mut bindings::kvm_run, trap: &Trap, gpa: u64) -> c_int {
 
 /// A virtual-instruction trap: WFI and friends are emulated; anything
 /// else is an illegal instruction as far as the guest is concerned.
-fn virtual_insn(v: &Vcpu, _run: &mut bindings::kvm_run, trap: &Trap) -> c_int {
+fn virtual_insn(v: &Vcpu, run: &mut bindings::kvm_run, trap: &Trap) -> c_int {
     // stval holds the instruction when the hardware reports it; a
     // compressed-looking value (0 included) means it did not.
     let mut word = trap.stval as u32;
@@ -474,7 +482,9 @@ fn virtual_insn(v: &Vcpu, _run: &mut bindings::kvm_run, trap: &Trap) -> c_int {
             unsafe { bindings::kvm_vcpu_on_spin(v.raw(), v.guest_sstatus() & sstatus::SPP != 0) };
             1
         }
-        _ => {
+        Some(SystemInsn::Csr(c)) => csr_insn(v, run, c),
+        // WRS.STO traps like the C backend, which only knows WRS.NTO.
+        Some(SystemInsn::WrsSto) | None => {
             redirect_trap(
                 v,
                 &Trap {
@@ -487,5 +497,43 @@ fn virtual_insn(v: &Vcpu, _run: &mut bindings::kvm_run, trap: &Trap) -> c_int {
             );
             1
         }
+    }
+}
+
+/// A CSR access the guest may not make itself. CSRs with an in-kernel
+/// emulation are handled here; the others go to userspace as
+/// `KVM_EXIT_RISCV_CSR` and complete on the next `KVM_RUN`.
+fn csr_insn(v: &Vcpu, run: &mut bindings::kvm_run, c: CsrInsn) -> c_int {
+    let update = c.update(v.reg(c.rs1()) as u64);
+    run.__bindgen_anon_1.riscv_csr.csr_num = c.csr.into();
+    run.__bindgen_anon_1.riscv_csr.new_value = update.new_value as _;
+    run.__bindgen_anon_1.riscv_csr.write_mask = update.write_mask as _;
+    run.__bindgen_anon_1.riscv_csr.ret_value = 0;
+    let pending = PendingExit::Csr { rd: c.rd, len: 4 };
+    // SAFETY: `v` is live.
+    let stat = unsafe { &mut (*v.raw()).stat };
+    if let Some(old) = emulate_csr(v, c.csr, update) {
+        stat.csr_exit_kernel += 1;
+        finish_csr(v, pending, old);
+        return 1;
+    }
+    stat.csr_exit_user += 1;
+    run.exit_reason = bindings::KVM_EXIT_RISCV_CSR;
+    v.set_pending(pending);
+    0
+}
+
+/// In-kernel CSR emulation: the old value, or `None` for userspace. The
+/// C backend emulates the AIA IMSIC (`stopei`) and PMU counter CSRs here;
+/// both arrive with AIA and the PMU, until then userspace sees them.
+fn emulate_csr(_v: &Vcpu, _csr: u16, _update: CsrUpdate) -> Option<u64> {
+    None
+}
+
+/// Completes an emulated CSR access: the old value to `rd`, skip it.
+fn finish_csr(v: &Vcpu, pending: PendingExit, value: u64) {
+    if let PendingExit::Csr { rd, len } = pending {
+        v.set_reg(rd, value as usize);
+        v.skip_insn(len);
     }
 }

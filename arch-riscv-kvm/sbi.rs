@@ -124,11 +124,11 @@ pub(crate) fn initial_status() -> [SbiExtStatus; KVM_RISCV_SBI_EXT_MAX as usize]
 }
 
 fn env(v: &Vcpu) -> SbiEnv {
-    // SAFETY: Copies out of the owner's context, see VcpuContext.
-    let (status, mvendorid, marchid, mimpid) = unsafe {
-        let c = &*v.ctx();
-        (c.sbi, c.mvendorid, c.marchid, c.mimpid)
-    };
+    let c = v.ctx();
+    // SAFETY: Field copies out of the owner's context, without taking a
+    // reference (see VcpuContext); no notifier writes these fields.
+    let (status, mvendorid, marchid, mimpid) =
+        unsafe { ((*c).sbi, (*c).mvendorid, (*c).marchid, (*c).mimpid) };
     // SAFETY: An atomic read of the VM's vCPU count.
     let online = unsafe { bindings::kvm_riscv_glue_online_vcpus(v.kvm()) };
     SbiEnv {

@@ -28,14 +28,17 @@ pub(crate) struct GuestTimer {
     hrtimer: Opaque<bindings::hrtimer>,
     /// Next event, in guest `time` cycles.
     next: AtomicU64,
-    /// The hrtimer is armed for `next`.
-    armed: AtomicBool,
-    /// The guest uses Sstc; fixed at the first `KVM_RUN`.
-    sstc: AtomicBool,
+    /// An event is programmed (`KVM_RISCV_TIMER_STATE_ON`).
+    next_set: AtomicBool,
+    /// The host has Sstc, so guests program `vstimecmp` themselves.
+    sstc: bool,
 }
 
 impl GuestTimer {
-    pub(crate) fn new() -> impl PinInit<Self> {
+    /// Where the hrtimer sits in a `GuestTimer`, for its callback.
+    pub(crate) const HRTIMER_OFFSET: usize = core::mem::offset_of!(GuestTimer, hrtimer);
+
+    pub(crate) fn new(sstc: bool) -> impl PinInit<Self> {
         pin_init!(GuestTimer {
             hrtimer <- Opaque::ffi_init(|slot: *mut bindings::hrtimer| {
                 // SAFETY: `slot` is valid for writes and stays pinned.
@@ -45,8 +48,8 @@ impl GuestTimer {
                 }
             }),
             next: AtomicU64::new(NO_EVENT),
-            armed: AtomicBool::new(false),
-            sstc: AtomicBool::new(false),
+            next_set: AtomicBool::new(false),
+            sstc,
         })
     }
 
@@ -60,29 +63,34 @@ impl GuestTimer {
         self.next.store(next, Ordering::Release);
     }
 
-    /// Whether the guest uses Sstc.
+    /// Whether an event is programmed.
+    pub(crate) fn is_set(&self) -> bool {
+        self.next_set.load(Ordering::Acquire)
+    }
+
+    /// Whether guests use Sstc.
     pub(crate) fn sstc(&self) -> bool {
-        self.sstc.load(Ordering::Relaxed)
+        self.sstc
     }
 
-    /// Fixes the mode at the first `KVM_RUN`.
-    pub(crate) fn set_sstc(&self, sstc: bool) {
-        self.sstc.store(sstc, Ordering::Relaxed);
-    }
-
-    /// Cancels the hrtimer (waiting for a running callback).
-    pub(crate) fn cancel(&self) {
+    /// Stops the hrtimer, waiting for a running callback.
+    fn stop_hrtimer(&self) {
         // SAFETY: The hrtimer was initialised in `new()`.
         unsafe { bindings::hrtimer_cancel(self.hrtimer.get()) };
-        self.armed.store(false, Ordering::Release);
+    }
+
+    /// Cancels the programmed event, keeping its time
+    /// (`KVM_RISCV_TIMER_STATE_OFF`).
+    pub(crate) fn cancel(&self) {
+        self.stop_hrtimer();
+        self.next_set.store(false, Ordering::Release);
     }
 
     /// Arms the hrtimer for guest time `next` of `vm`.
     fn arm(&self, vm: &Vm, next: u64) {
-        self.cancel();
+        self.stop_hrtimer();
         let now = read_time().wrapping_add(vm.time_delta());
         let ns = cycles_until_ns(now, next, HostCaps::get().timebase);
-        self.armed.store(true, Ordering::Release);
         // SAFETY: The hrtimer was initialised in `new()`; the callback
         // only touches the vCPU, which cancels the timer before it dies.
         unsafe {
@@ -105,7 +113,7 @@ impl GuestTimer {
 #[pinned_drop]
 impl PinnedDrop for GuestTimer {
     fn drop(self: Pin<&mut Self>) {
-        self.cancel();
+        self.stop_hrtimer();
     }
 }
 
@@ -119,7 +127,17 @@ unsafe extern "C" fn expired(h: *mut bindings::hrtimer) -> bindings::hrtimer_res
     // SAFETY: By the function's contract.
     let v = unsafe { Vcpu::from_hrtimer(h) };
     let t = v.timer();
-    t.armed.store(false, Ordering::Release);
+    // The hrtimer's clock and the `time` counter drift apart, and the
+    // conversion rounds down: if the deadline is not there yet, wait for
+    // the rest rather than deliver early (or, with Sstc, wake a vCPU that
+    // would find nothing pending and sleep forever).
+    let now = read_time().wrapping_add(Vm::of_vcpu(v).time_delta());
+    let left = cycles_until_ns(now, t.next(), HostCaps::get().timebase);
+    if left > 0 {
+        // SAFETY: `h` is this callback's own, running hrtimer.
+        unsafe { bindings::kvm_riscv_glue_hrtimer_forward_now(h, left) };
+        return bindings::hrtimer_restart_HRTIMER_RESTART;
+    }
     if t.sstc() {
         // The hardware raises the interrupt once the vCPU runs: wake it.
         // SAFETY: `v` is live.
@@ -135,6 +153,7 @@ unsafe extern "C" fn expired(h: *mut bindings::hrtimer) -> bindings::hrtimer_res
 pub(crate) fn set_next_event(v: &Vcpu, next: u64) {
     let t = v.timer();
     t.next.store(next, Ordering::Release);
+    t.next_set.store(true, Ordering::Release);
     if t.sstc() {
         let _cpu = crate::glue::NoPreempt::new();
         // When loaded (KVM_RUN) vstimecmp is live; otherwise the next load
@@ -147,7 +166,9 @@ pub(crate) fn set_next_event(v: &Vcpu, next: u64) {
         return;
     }
     v.unset_interrupt(Irq::Timer);
-    if next != NO_EVENT {
+    if next == NO_EVENT {
+        t.stop_hrtimer();
+    } else {
         t.arm(Vm::of_vcpu(v), next);
     }
 }
@@ -161,8 +182,9 @@ pub(crate) fn load(v: &Vcpu) {
     }
 }
 
-/// Saves the timer from this CPU (vCPU put, preemption off).
-pub(crate) fn save(v: &Vcpu) {
+/// Reads the guest's `vstimecmp` back (after an exit and at vCPU put,
+/// preemption off); the next load writes it again.
+pub(crate) fn sync(v: &Vcpu) {
     let t = v.timer();
     if t.sstc() {
         t.next
@@ -182,7 +204,7 @@ pub(crate) fn blocking(v: &Vcpu) {
 /// The vCPU woke up.
 pub(crate) fn unblocking(v: &Vcpu) {
     if v.timer().sstc() {
-        v.timer().cancel();
+        v.timer().stop_hrtimer();
     }
 }
 

@@ -5,7 +5,7 @@
 
 use core::cell::UnsafeCell;
 use core::ptr::addr_of_mut;
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use kernel::bindings;
 use kernel::ffi::{c_int, c_long, c_uint, c_ulong};
 use kernel::prelude::*;
@@ -16,6 +16,7 @@ use crate::context::{hstatus, sstatus, FpRegs, GuestRegs, SwitchArea};
 use crate::csr;
 use crate::glue::{self, NoPreempt, Request};
 use crate::logic::insn::Width;
+use crate::logic::irq::IrqState;
 use crate::logic::isa::{self, VcpuIsa};
 use crate::logic::onereg::SbiExtStatus;
 use crate::logic::onereg::KVM_RISCV_SBI_EXT_MAX;
@@ -49,11 +50,10 @@ pub(crate) struct VcpuArch {
     /// task writes it, hence the lock.
     #[pin]
     reset_regs: SpinLock<GuestRegs>,
-    /// Interrupts pending for the guest (hvip bits), and which of them
-    /// changed since they were last flushed to `hvip`. Set from other
-    /// tasks and from hard interrupt context, hence atomics.
-    irqs_pending: AtomicUsize,
-    irqs_pending_mask: AtomicUsize,
+    /// Interrupts pending for the guest and which changed since the last
+    /// flush to `hvip` (`logic::irq::IrqState`), in one word: raised from
+    /// other tasks and hard interrupt context, updated by compare-and-swap.
+    irqs: AtomicU64,
     /// `vsie` as of the last exit, for wake-up decisions made elsewhere.
     vsie: AtomicUsize,
     #[pin]
@@ -177,6 +177,8 @@ pub(crate) enum PendingExit {
     },
     /// `KVM_EXIT_MMIO` store: skip `len`.
     MmioStore { len: u8 },
+    /// `KVM_EXIT_RISCV_CSR`: the old value to `rd`, then skip `len`.
+    Csr { rd: u8, len: u8 },
 }
 
 impl VcpuArch {
@@ -219,10 +221,9 @@ impl VcpuArch {
             mp_state <- new_spinlock!(bindings::KVM_MP_STATE_RUNNABLE, "VcpuArch::mp_state"),
             ctx: UnsafeCell::new(ctx),
             reset_regs <- new_spinlock!(reset, "VcpuArch::reset_regs"),
-            irqs_pending: AtomicUsize::new(0),
-            irqs_pending_mask: AtomicUsize::new(0),
+            irqs: AtomicU64::new(0),
             vsie: AtomicUsize::new(0),
-            timer <- GuestTimer::new(),
+            timer <- GuestTimer::new(caps.isa.has(isa::HostExtId::SSTC)),
             mmu_cache: Opaque::new(mmu_cache_init()),
         })
     }
@@ -357,8 +358,6 @@ impl Vcpu {
         ctx.ran_atleast_once = true;
         // The ISA is fixed from here on: enable the envcfg features it has.
         ctx.henvcfg = isa::henvcfg(&ctx.isa);
-        let sstc = ctx.isa.has(isa::HostExtId::SSTC);
-        self.arch.timer.set_sstc(sstc);
     }
 
     /// Takes the exit userspace has to complete, leaving none.
@@ -384,52 +383,66 @@ impl Vcpu {
     ///
     /// `h` must be the hrtimer of a live vCPU's timer.
     pub(crate) unsafe fn from_hrtimer<'a>(h: *mut bindings::hrtimer) -> &'a Vcpu {
-        let timer_off = core::mem::offset_of!(Vcpu, arch) + core::mem::offset_of!(VcpuArch, timer);
-        // SAFETY: `hrtimer` is the first field of the `GuestTimer`, which
-        // sits at `timer_off` in the live `Vcpu`, by the caller's promise.
+        let timer_off = core::mem::offset_of!(Vcpu, arch)
+            + core::mem::offset_of!(VcpuArch, timer)
+            + GuestTimer::HRTIMER_OFFSET;
+        // SAFETY: `h` is the hrtimer of the `GuestTimer` of a live `Vcpu`,
+        // by the caller's promise, so it sits `timer_off` into that Vcpu.
         unsafe { &*h.cast::<u8>().sub(timer_off).cast::<Vcpu>() }
+    }
+
+    /// Applies `f` to the pending-interrupt state atomically; returns the
+    /// state it replaced.
+    fn update_irqs(&self, f: impl Fn(IrqState) -> IrqState) -> IrqState {
+        let mut old = self.arch.irqs.load(Ordering::Acquire);
+        loop {
+            let new = f(IrqState(old)).0;
+            match self.arch.irqs.compare_exchange_weak(
+                old,
+                new,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return IrqState(old),
+                Err(cur) => old = cur,
+            }
+        }
+    }
+
+    fn irqs(&self) -> IrqState {
+        IrqState(self.arch.irqs.load(Ordering::Acquire))
     }
 
     /// Raises `irq` for the guest and kicks the vCPU to deliver it. Safe
     /// from any context, hard interrupts included.
     pub(crate) fn set_interrupt(&self, irq: Irq) {
-        let bit = 1usize << irq as u32;
-        // Pending before mask: whoever sees the mask bit sees the level.
-        self.arch.irqs_pending.fetch_or(bit, Ordering::Release);
-        self.arch.irqs_pending_mask.fetch_or(bit, Ordering::Release);
+        self.update_irqs(|s| s.raise(irq as u32));
         // SAFETY: `self` is live; kicking is allowed from any context.
         unsafe { bindings::kvm_vcpu_kick(self.raw()) };
     }
 
     /// Lowers `irq`.
     pub(crate) fn unset_interrupt(&self, irq: Irq) {
-        let bit = 1usize << irq as u32;
-        self.arch.irqs_pending.fetch_and(!bit, Ordering::Release);
-        self.arch.irqs_pending_mask.fetch_or(bit, Ordering::Release);
+        self.update_irqs(|s| s.lower(irq as u32));
     }
 
     /// Moves interrupt changes into `hvip` and loads it (before entry,
     /// interrupts off).
     pub(crate) fn flush_interrupts(&self, ctx: &mut VcpuContext) {
-        let changed = self.arch.irqs_pending_mask.swap(0, Ordering::AcqRel);
-        if changed != 0 {
-            let level = self.arch.irqs_pending.load(Ordering::Acquire) & changed;
-            ctx.csr.hvip = (ctx.csr.hvip & !changed) | level;
-        }
+        let old = self.update_irqs(IrqState::flushed);
+        ctx.csr.hvip = old.apply(ctx.csr.hvip as u64) as usize;
         // SAFETY: hvip only affects the guest.
         unsafe { csr::write::<{ csr::HVIP }>(ctx.csr.hvip) };
     }
 
     /// `hvip` with the pending changes folded in, without consuming them.
     pub(crate) fn folded_hvip(&self, hvip: usize) -> usize {
-        let changed = self.arch.irqs_pending_mask.load(Ordering::Acquire);
-        let level = self.arch.irqs_pending.load(Ordering::Acquire) & changed;
-        (hvip & !changed) | level
+        self.irqs().apply(hvip as u64) as usize
     }
 
     /// Forgets pending interrupt changes (userspace set sip).
     pub(crate) fn clear_pending_changes(&self) {
-        self.arch.irqs_pending_mask.store(0, Ordering::Release);
+        self.update_irqs(|s| IrqState(s.pending()));
     }
 
     /// Takes in what the guest changed: `vsie`, and a software interrupt
@@ -439,17 +452,18 @@ impl Vcpu {
         ctx.csr.vsie = vsie;
         self.arch.vsie.store(vsie, Ordering::Release);
         let hvip = csr::read::<{ csr::HVIP }>();
-        let soft = 1usize << Irq::Soft as u32;
-        if (ctx.csr.hvip ^ hvip) & soft != 0
-            && self.arch.irqs_pending_mask.fetch_or(soft, Ordering::AcqRel) & soft == 0
-        {
-            if hvip & soft != 0 {
-                self.arch.irqs_pending.fetch_or(soft, Ordering::Release);
-            } else {
-                self.arch.irqs_pending.fetch_and(!soft, Ordering::Release);
-            }
+        let soft = Irq::Soft as u32;
+        if (ctx.csr.hvip ^ hvip) & (1 << soft) != 0 {
+            self.update_irqs(|s| s.guest_set(soft, hvip & (1 << soft) != 0));
         }
-        timer::save(self);
+        timer::sync(self);
+    }
+
+    /// Whether an interrupt the guest has enabled is pending.
+    pub(crate) fn has_interrupts(&self) -> bool {
+        let vsie = self.arch.vsie.load(Ordering::Acquire);
+        let enabled = (vsie & VSIP_VALID_MASK) << VSIP_TO_HVIP_SHIFT;
+        self.irqs().pending() & enabled as u64 != 0
     }
 
     /// Whether the vCPU has work: an enabled interrupt pending, and powered on.
@@ -457,18 +471,13 @@ impl Vcpu {
         self.has_interrupts() && !self.is_stopped()
     }
 
-    /// Whether an interrupt the guest has enabled is pending.
-    pub(crate) fn has_interrupts(&self) -> bool {
-        let vsie = self.arch.vsie.load(Ordering::Acquire);
-        let enabled = (vsie & VSIP_VALID_MASK) << VSIP_TO_HVIP_SHIFT;
-        self.arch.irqs_pending.load(Ordering::Acquire) & enabled != 0
-    }
-
     /// Resets the hart to its reset state (power-on via SBI HSM).
-    /// Called by the vCPU's own task, loaded, preemption enabled.
+    /// Called by the vCPU's own task, possibly loaded. Preemption stays
+    /// off from the put to the load: a notifier in between would save the
+    /// pre-reset CPU state over the reset one.
     pub(crate) fn reset(&self) {
         let regs = *self.arch.reset_regs.lock();
-        let cpu = NoPreempt::new();
+        let _cpu = NoPreempt::new();
         let loaded = self.is_loaded();
         if loaded {
             // SAFETY: The task owns the loaded vCPU; preemption is off.
@@ -482,12 +491,9 @@ impl Vcpu {
         ctx.reset_fp();
         ctx.last_exit_cpu = -1;
         ctx.pending = PendingExit::None;
-        self.arch.irqs_pending.store(0, Ordering::Release);
-        self.arch.irqs_pending_mask.store(0, Ordering::Release);
-        drop(cpu);
+        self.arch.irqs.store(0, Ordering::Release);
         timer::reset(self);
         if loaded {
-            let _cpu = NoPreempt::new();
             // SAFETY: As above; loading back on the current CPU.
             unsafe { kvm_arch_vcpu_load(self.raw(), bindings::kvm_riscv_glue_smp_processor_id()) };
         }
@@ -570,20 +576,21 @@ impl Vcpu {
     }
 }
 
-/// Powers off every vCPU of `v`'s VM (SBI system reset).
+/// Powers off every vCPU of `v`'s VM and waits until none is in the
+/// guest any more (SBI system reset).
 pub(crate) fn power_off_all(v: &Vcpu) {
     let kvm = v.kvm();
-    let mut i = 0;
-    loop {
+    for i in 0.. {
         // SAFETY: `kvm` is live while `v` is; the lookup is RCU-safe.
         let other = unsafe { bindings::kvm_riscv_glue_get_vcpu(kvm, i) };
         if other.is_null() {
             break;
         }
         // SAFETY: A vCPU found in the VM's array is created.
-        unsafe { Vcpu::from_raw(other) }.power_off();
-        i += 1;
+        *unsafe { Vcpu::from_raw(other) }.arch.mp_state.lock() = bindings::KVM_MP_STATE_STOPPED;
     }
+    // KVM_REQ_SLEEP waits for every vCPU to leave the guest.
+    glue::request_all(kvm, Request::Sleep);
 }
 
 /// Nothing to check before a vCPU is created; generic KVM bounds the id.
@@ -878,7 +885,7 @@ unsafe extern "C" fn kvm_arch_vcpu_put(vcpu: *mut bindings::kvm_vcpu) {
         // SAFETY: The guest's registers are saved (or unchanged).
         unsafe { switch::fp_restore(&ctx.host_fp_regs, host) };
     }
-    timer::save(v);
+    timer::sync(v);
     let c = &mut ctx.csr;
     c.vsstatus = csr::read::<{ csr::VSSTATUS }>();
     c.vsie = csr::read::<{ csr::VSIE }>();

@@ -149,7 +149,7 @@ fn read(v: &Vcpu, ctx: &VcpuContext, id: RegId) -> Result<u64> {
             TimerReg::Frequency => caps.timebase,
             TimerReg::Time => crate::host::read_time().wrapping_add(Vm::of_vcpu(v).time_delta()),
             TimerReg::Compare => v.timer().next(),
-            TimerReg::State => u64::from(v.timer().next() != crate::timer::NO_EVENT),
+            TimerReg::State => u64::from(v.timer().is_set()),
         },
         RegId::FpF(r) | RegId::FpD(r) => {
             let single = matches!(id, RegId::FpF(_));
@@ -259,7 +259,7 @@ fn write(v: &Vcpu, ctx: &mut VcpuContext, id: RegId, value: u64) -> Result {
                 if value == u64::from(bindings::KVM_RISCV_TIMER_STATE_ON) {
                     crate::timer::set_next_event(v, v.timer().next());
                 } else {
-                    crate::timer::reset(v);
+                    v.timer().cancel();
                 }
             }
         },

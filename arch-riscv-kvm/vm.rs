@@ -126,9 +126,7 @@ impl Vm {
         if vmids.is_current(version) {
             return;
         }
-        if let Some(a) = vmids.assign(version) {
-            self.arch.vmid.store(a.vmid, Ordering::Release);
-            self.arch.vmid_version.store(a.version, Ordering::Release);
+        if vmids.assign(&self.arch.vmid, &self.arch.vmid_version) {
             glue::request_all(self.raw(), glue::Request::UpdateHgatp);
         }
     }
@@ -235,11 +233,18 @@ impl Vm {
                     .map(v.mmu_cache(), block_gpa, pfn << PAGE_SHIFT, level, perms)
             } {
                 Ok(true) => {
+                    // A translation other CPUs may cache changed.
                     // SAFETY: `kvm` is live.
                     unsafe { bindings::kvm_flush_remote_tlbs(kvm) };
                     Ok(true)
                 }
-                Ok(false) => Ok(true),
+                Ok(false) => {
+                    // A new translation: without Svvptc the hardware may
+                    // have cached the invalid entry, so fence it here,
+                    // where the guest retries the access.
+                    csr::local_hfence_gvma_vmid_gpa(block_gpa, self.vmid());
+                    Ok(true)
+                }
                 Err(e) => Err(e),
             };
         }

@@ -71,6 +71,8 @@ void kvm_riscv_glue_local_irq_restore(unsigned long flags);
 void kvm_riscv_glue_guest_timing_exit_irqoff(void);
 void kvm_riscv_glue_wait_while_stopped(struct kvm_vcpu *vcpu);
 bool kvm_riscv_vcpu_is_stopped(struct kvm_vcpu *vcpu);
+struct hrtimer;
+void kvm_riscv_glue_hrtimer_forward_now(struct hrtimer *timer, u64 ns);
 void kvm_riscv_glue_guest_enter_irqoff(void);
 void kvm_riscv_glue_guest_state_exit_irqoff(void);
 int kvm_riscv_glue_smp_processor_id(void);
