@@ -67,6 +67,8 @@ newly=$(grep '^RESULT PASS' "$out/results" | awk '{print $3}' |
 [ -n "$newly" ] && printf 'passing but not yet in %s:\n%s\n' "${expected#"$TOP"/}" "$newly"
 notyet=$(grep -E '^RESULT (FAIL|SKIP|XFAIL)' "$out/results" | awk '{print $2, $3}' || true)
 [ -n "$notyet" ] && printf 'not passing:\n%s\n' "$notyet"
+retried=$(cat "$out"/*.log | grep -ao '^RETRY [^ :]*' | awk '{print $2}' | sort -u || true)
+[ -n "$retried" ] && printf 'failed once and were run again (see RETRY lines in the logs):\n%s\n' "$retried"
 for p in "${problems[@]}"; do echo "PROBLEM: $p"; done
 printf '%d passed, %d failed, %d skipped\n' \
 	"$(grep -c '^RESULT PASS' "$out/results")" \
