@@ -300,6 +300,38 @@ int kvm_riscv_glue_vma_info(unsigned long hva,
 	return 0;
 }
 
+/*
+ * The VMAs behind a memslot being created or changed must allow what the
+ * slot promises: no writable slot over a read-only VMA (-EPERM), no dirty
+ * logging of a VM_PFNMAP (device) mapping (-EINVAL).
+ */
+int kvm_riscv_glue_check_slot_vmas(unsigned long hva, unsigned long size,
+				   bool writable, bool logging)
+{
+	unsigned long end = hva + size;
+	int ret = 0;
+
+	mmap_read_lock(current->mm);
+	while (hva < end) {
+		struct vm_area_struct *vma;
+
+		vma = find_vma_intersection(current->mm, hva, end);
+		if (!vma)
+			break;
+		if (writable && !(vma->vm_flags & VM_WRITE)) {
+			ret = -EPERM;
+			break;
+		}
+		if ((vma->vm_flags & VM_PFNMAP) && logging) {
+			ret = -EINVAL;
+			break;
+		}
+		hva = min(end, vma->vm_end);
+	}
+	mmap_read_unlock(current->mm);
+	return ret;
+}
+
 bool kvm_riscv_glue_mmu_invalidate_retry(struct kvm *kvm, unsigned long seq)
 {
 	return mmu_invalidate_retry(kvm, seq);

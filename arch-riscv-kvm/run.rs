@@ -99,10 +99,11 @@ unsafe extern "C" fn kvm_arch_vcpu_ioctl_run(vcpu: *mut bindings::kvm_vcpu) -> c
             bindings::kvm_riscv_glue_local_irq_disable();
             bindings::kvm_riscv_glue_enter_guest_mode(vcpu);
         }
-        // SAFETY: Reads of request bits and thread flags.
-        let must_retry = !vm.vmid_is_current()
-            || unsafe { bindings::kvm_riscv_glue_request_pending(vcpu) }
-            || unsafe { bindings::kvm_riscv_glue_work_pending() };
+        // SAFETY: A read of the vCPU's request bits.
+        let requests = unsafe { bindings::kvm_riscv_glue_request_pending(vcpu) };
+        // SAFETY: A read of the current task's work flags.
+        let work = unsafe { bindings::kvm_riscv_glue_work_pending() };
+        let must_retry = !vm.vmid_is_current() || requests || work;
         if must_retry {
             // SAFETY: Undo the entry sequence above, in reverse.
             unsafe {
@@ -231,11 +232,8 @@ fn complete_user_exit(v: &Vcpu, run: &bindings::kvm_run) -> c_int {
         }
         (bindings::KVM_EXIT_RISCV_CSR, pending) => {
             // SAFETY: The exit reason says the CSR member is the live one.
-            finish_csr(
-                v,
-                pending,
-                unsafe { run.__bindgen_anon_1.riscv_csr.ret_value } as u64,
-            );
+            let value = unsafe { run.__bindgen_anon_1.riscv_csr.ret_value };
+            finish_csr(v, pending, value as u64);
         }
         (bindings::KVM_EXIT_MMIO, pending) => {
             // SAFETY: The exit reason says the MMIO member is the live one.

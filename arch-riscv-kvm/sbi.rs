@@ -127,8 +127,8 @@ fn env(v: &Vcpu) -> SbiEnv {
     let c = v.ctx();
     // SAFETY: Field copies out of the owner's context, without taking a
     // reference (see VcpuContext); no notifier writes these fields.
-    let (status, mvendorid, marchid, mimpid) =
-        unsafe { ((*c).sbi, (*c).mvendorid, (*c).marchid, (*c).mimpid) };
+    let ids = unsafe { ((*c).sbi, (*c).mvendorid, (*c).marchid, (*c).mimpid) };
+    let (status, mvendorid, marchid, mimpid) = ids;
     // SAFETY: An atomic read of the VM's vCPU count.
     let online = unsafe { bindings::kvm_riscv_glue_online_vcpus(v.kvm()) };
     SbiEnv {

@@ -790,10 +790,11 @@ unsafe extern "C" fn kvm_cpu_has_pending_timer(vcpu: *mut bindings::kvm_vcpu) ->
 /// `vcpu` must be a created vCPU.
 #[no_mangle]
 unsafe extern "C" fn kvm_arch_vcpu_in_kernel(vcpu: *mut bindings::kvm_vcpu) -> bool {
-    // SAFETY: The caller guarantees `vcpu` is created; a racy read of one
-    // word is what this directed-yield heuristic expects.
-    let sstatus =
-        unsafe { core::ptr::read_volatile(&(*Vcpu::from_raw(vcpu).ctx()).sw.guest.sstatus) };
+    // SAFETY: The caller guarantees `vcpu` is created.
+    let ctx = unsafe { Vcpu::from_raw(vcpu) }.ctx();
+    // SAFETY: A racy read of one word, without a reference, is what this
+    // directed-yield heuristic expects.
+    let sstatus = unsafe { core::ptr::addr_of!((*ctx).sw.guest.sstatus).read_volatile() };
     sstatus & sstatus::SPP != 0
 }
 

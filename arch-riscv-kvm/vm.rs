@@ -164,9 +164,9 @@ impl Vm {
         // SAFETY: Not NULL: the hva is valid.
         let slot = unsafe { &*slot };
         let mode = self.arch.gstage.mode();
+        let (cache, levels) = (v.mmu_cache(), mode.levels() as i32);
         // SAFETY: The vCPU's own cache, used only by this task.
-        let rc =
-            unsafe { bindings::kvm_mmu_topup_memory_cache(v.mmu_cache(), mode.levels() as i32) };
+        let rc = unsafe { bindings::kvm_mmu_topup_memory_cache(cache, levels) };
         if rc != 0 {
             return Err(Error::from_errno(rc));
         }
@@ -405,7 +405,17 @@ unsafe extern "C" fn kvm_arch_prepare_memory_region(
     {
         return -(bindings::EFAULT as c_int);
     }
-    0
+    let writable = new.flags & bindings::KVM_MEM_READONLY == 0;
+    let logging = new.flags & bindings::KVM_MEM_LOG_DIRTY_PAGES != 0;
+    // SAFETY: Walks the current task's VMAs under its mmap lock.
+    unsafe {
+        bindings::kvm_riscv_glue_check_slot_vmas(
+            new.userspace_addr as _,
+            new.npages << PAGE_SHIFT,
+            writable,
+            logging,
+        )
+    }
 }
 
 /// A memslot change was committed: start dirty logging by

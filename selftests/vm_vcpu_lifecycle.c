@@ -174,6 +174,14 @@ static void test_memslot_bounds(void)
 	/* Deleting it is always allowed. */
 	r = __vm_set_user_memory_region(vm, 0, 0, top - 2 * size, 0, mem);
 	TEST_ASSERT(r == 0, "deleting the memslot: errno %d", errno);
+
+	/* A writable slot over read-only memory is refused; a read-only one is fine. */
+	TEST_ASSERT(!mprotect(mem, size, PROT_READ), "mprotect failed");
+	r = __vm_set_user_memory_region(vm, 1, 0, 0x100000, size, mem);
+	TEST_ASSERT(r == -1 && errno == EPERM,
+		    "writable slot over a read-only VMA: got %d errno %d, want EPERM", r, errno);
+	r = __vm_set_user_memory_region(vm, 1, KVM_MEM_READONLY, 0x100000, size, mem);
+	TEST_ASSERT(r == 0, "read-only slot over a read-only VMA: errno %d", errno);
 	kvm_vm_free(vm);
 	munmap(mem, size);
 }

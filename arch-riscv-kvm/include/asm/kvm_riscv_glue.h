@@ -82,6 +82,8 @@ int kvm_riscv_glue_vma_info(unsigned long hva,
 			    struct kvm_riscv_glue_vma_info *info,
 			    const struct kvm *kvm);
 bool kvm_riscv_glue_mmu_invalidate_retry(struct kvm *kvm, unsigned long seq);
+int kvm_riscv_glue_check_slot_vmas(unsigned long hva, unsigned long size,
+				   bool writable, bool logging);
 enum kvm_riscv_glue_pfn_status kvm_riscv_glue_pfn_status(u64 pfn);
 bool kvm_riscv_glue_is_error_hva(unsigned long hva);
 void kvm_riscv_glue_send_hwpoison(unsigned long hva, unsigned int shift);
