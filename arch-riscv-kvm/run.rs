@@ -10,7 +10,7 @@ use kernel::prelude::*;
 use crate::context::sstatus;
 use crate::csr;
 use crate::glue::{self, NoPreempt, Request};
-use crate::logic::insn::{self, CsrInsn, CsrUpdate, MmioAccess, SystemInsn, TrappedInsn};
+use crate::logic::insn::{self, CsrInsn, MmioAccess, SystemInsn, TrappedInsn};
 use crate::switch;
 use crate::vcpu::{PendingExit, Vcpu};
 use crate::vm::Vm;
@@ -230,11 +230,6 @@ fn complete_user_exit(v: &Vcpu, run: &bindings::kvm_run) -> c_int {
             v.set_reg(11, sbi.ret[1]);
             v.skip_insn(4);
         }
-        (bindings::KVM_EXIT_RISCV_CSR, pending) => {
-            // SAFETY: The exit reason says the CSR member is the live one.
-            let value = unsafe { run.__bindgen_anon_1.riscv_csr.ret_value };
-            finish_csr(v, pending, value as u64);
-        }
         (bindings::KVM_EXIT_MMIO, pending) => {
             // SAFETY: The exit reason says the MMIO member is the live one.
             finish_mmio(v, pending, &unsafe { run.__bindgen_anon_1.mmio.data });
@@ -282,7 +277,7 @@ fn handle_exit(v: &Vcpu, run: &mut bindings::kvm_run, trap: &Trap) -> c_int {
             redirect_trap(v, trap);
             1
         }
-        cause::VIRTUAL_INSN if from_guest => virtual_insn(v, run, trap),
+        cause::VIRTUAL_INSN if from_guest => virtual_insn(v, trap),
         cause::FETCH_GUEST_PAGE_FAULT
         | cause::LOAD_GUEST_PAGE_FAULT
         | cause::STORE_GUEST_PAGE_FAULT
@@ -454,7 +449,7 @@ fn mmio(v: &Vcpu, run: &mut bindings::kvm_run, trap: &Trap, gpa: u64) -> c_int {
 
 /// A virtual-instruction trap: WFI and friends are emulated; anything
 /// else is an illegal instruction as far as the guest is concerned.
-fn virtual_insn(v: &Vcpu, run: &mut bindings::kvm_run, trap: &Trap) -> c_int {
+fn virtual_insn(v: &Vcpu, trap: &Trap) -> c_int {
     // stval holds the instruction when the hardware reports it; a
     // compressed-looking value (0 included) means it did not.
     let mut word = trap.stval as u32;
@@ -480,7 +475,7 @@ fn virtual_insn(v: &Vcpu, run: &mut bindings::kvm_run, trap: &Trap) -> c_int {
             unsafe { bindings::kvm_vcpu_on_spin(v.raw(), v.guest_sstatus() & sstatus::SPP != 0) };
             1
         }
-        Some(SystemInsn::Csr(c)) => csr_insn(v, run, c),
+        Some(SystemInsn::Csr(c)) => csr_insn(v, c, word, trap.sepc),
         // WRS.STO traps like the C backend, which only knows WRS.NTO.
         Some(SystemInsn::WrsSto) | None => {
             redirect_trap(
@@ -498,40 +493,45 @@ fn virtual_insn(v: &Vcpu, run: &mut bindings::kvm_run, trap: &Trap) -> c_int {
     }
 }
 
-/// A CSR access the guest may not make itself. CSRs with an in-kernel
-/// emulation are handled here; the others go to userspace as
-/// `KVM_EXIT_RISCV_CSR` and complete on the next `KVM_RUN`.
-fn csr_insn(v: &Vcpu, run: &mut bindings::kvm_run, c: CsrInsn) -> c_int {
-    let update = c.update(v.reg(c.rs1()) as u64);
-    run.__bindgen_anon_1.riscv_csr.csr_num = c.csr.into();
-    run.__bindgen_anon_1.riscv_csr.new_value = update.new_value as _;
-    run.__bindgen_anon_1.riscv_csr.write_mask = update.write_mask as _;
-    run.__bindgen_anon_1.riscv_csr.ret_value = 0;
-    let pending = PendingExit::Csr { rd: c.rd, len: 4 };
-    // SAFETY: `v` is live.
-    let stat = unsafe { &mut (*v.raw()).stat };
-    if let Some(old) = emulate_csr(v, c.csr, update) {
-        stat.csr_exit_kernel += 1;
-        finish_csr(v, pending, old);
-        return 1;
+/// A CSR access the guest may not make itself: emulated in the kernel
+/// for the CSRs the table below covers, an illegal instruction for the
+/// guest otherwise, as in the C backend. (The C backend's only way to
+/// `KVM_EXIT_RISCV_CSR` is AIA's `stopei` without an in-kernel irqchip,
+/// which arrives with AIA.)
+fn csr_insn(v: &Vcpu, c: CsrInsn, word: u32, pc: usize) -> c_int {
+    match emulate_csr(c.csr) {
+        Some(old) => {
+            // SAFETY: `v` is live.
+            unsafe { (*v.raw()).stat.csr_exit_kernel += 1 };
+            v.set_reg(c.rd, old as usize);
+            v.skip_insn(4);
+        }
+        None => redirect_trap(
+            v,
+            &Trap {
+                sepc: pc,
+                scause: cause::ILLEGAL_INSN,
+                stval: word as usize,
+                htval: 0,
+                htinst: 0,
+            },
+        ),
     }
-    stat.csr_exit_user += 1;
-    run.exit_reason = bindings::KVM_EXIT_RISCV_CSR;
-    v.set_pending(pending);
-    0
+    1
 }
 
-/// In-kernel CSR emulation: the old value, or `None` for userspace. The
-/// C backend emulates the AIA IMSIC (`stopei`) and PMU counter CSRs here;
-/// both arrive with AIA and the PMU, until then userspace sees them.
-fn emulate_csr(_v: &Vcpu, _csr: u16, _update: CsrUpdate) -> Option<u64> {
-    None
-}
+/// CSR numbers of the `cycle` and `instret` counters.
+const CSR_CYCLE: u16 = 0xc00;
+const CSR_INSTRET: u16 = 0xc02;
 
-/// Completes an emulated CSR access: the old value to `rd`, skip it.
-fn finish_csr(v: &Vcpu, pending: PendingExit, value: u64) {
-    if let PendingExit::Csr { rd, len } = pending {
-        v.set_reg(rd, value as usize);
-        v.skip_insn(len);
+/// In-kernel CSR emulation: the value to return, or `None` for an
+/// illegal instruction. Without an SBI PMU, a guest's legacy PMU driver
+/// may still read `cycle` and `instret`; like the C backend without PMU
+/// state, they read as zero rather than trap (writes to them are read-only
+/// CSR accesses the hardware already refused).
+fn emulate_csr(csr: u16) -> Option<u64> {
+    match csr {
+        CSR_CYCLE | CSR_INSTRET => Some(0),
+        _ => None,
     }
 }

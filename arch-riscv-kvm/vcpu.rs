@@ -177,8 +177,6 @@ pub(crate) enum PendingExit {
     },
     /// `KVM_EXIT_MMIO` store: skip `len`.
     MmioStore { len: u8 },
-    /// `KVM_EXIT_RISCV_CSR`: the old value to `rd`, then skip `len`.
-    Csr { rd: u8, len: u8 },
 }
 
 impl VcpuArch {

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * csr_emulation: CSR accesses that trap out of the guest as virtual
+ * instructions. As in the upstream C backend:
+ * - a CSR no in-kernel emulation claims (here hstatus, which VS-mode may
+ *   not touch) becomes an illegal-instruction exception in the guest,
+ *   with the instruction bits in stval and sepc at the instruction;
+ * - cycle and instret, which a guest without an SBI PMU reads through
+ *   its legacy counter driver, read as zero instead of trapping.
+ */
+#include "kvm_util.h"
+#include "processor.h"
+#include "ucall_common.h"
+
+/* csrrw a0, hstatus, t0 */
+#define CSRRW_HSTATUS	0x60029573UL
+
+static volatile unsigned long illegal_stval, illegal_epc, illegal_count;
+
+static void illegal_handler(struct ex_regs *regs)
+{
+	unsigned long stval;
+
+	asm volatile("csrr %0, stval" : "=r"(stval));
+	illegal_stval = stval;
+	illegal_epc = regs->epc;
+	illegal_count++;
+	regs->epc += 4;
+}
+
+extern char hstatus_insn[];
+
+static void guest_code(void)
+{
+	unsigned long cycle = 1, instret = 1;
+
+	asm volatile(".option push\n\t.option norvc\n"
+		     "hstatus_insn:\n\t"
+		     ".word 0x60029573\n\t"
+		     ".option pop" : : : "a0", "memory");
+	GUEST_ASSERT_EQ(illegal_count, 1);
+	GUEST_ASSERT_EQ(illegal_stval, CSRRW_HSTATUS);
+	GUEST_ASSERT_EQ(illegal_epc, (unsigned long)hstatus_insn);
+
+	asm volatile("csrr %0, cycle" : "=r"(cycle));
+	asm volatile("csrr %0, instret" : "=r"(instret));
+	GUEST_ASSERT_EQ(cycle, 0);
+	GUEST_ASSERT_EQ(instret, 0);
+	GUEST_ASSERT_EQ(illegal_count, 1);
+	GUEST_DONE();
+}
+
+int main(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+
+	ksft_print_header();
+	ksft_set_plan(1);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	vm_init_vector_tables(vm);
+	vcpu_init_vector_tables(vcpu);
+	vm_install_exception_handler(vm, EXC_INST_ILLEGAL, illegal_handler);
+
+	vcpu_run(vcpu);
+	switch (get_ucall(vcpu, &uc)) {
+	case UCALL_DONE:
+		break;
+	case UCALL_ABORT:
+		REPORT_GUEST_ASSERT(uc);
+		break;
+	default:
+		TEST_FAIL("unexpected exit %s", exit_reason_str(vcpu->run->exit_reason));
+	}
+	ksft_test_result_pass("hstatus traps as illegal, cycle/instret read 0\n");
+	kvm_vm_free(vm);
+	ksft_finished();
+}
