@@ -5,8 +5,10 @@
  * - a CSR no in-kernel emulation claims (here hstatus, which VS-mode may
  *   not touch) becomes an illegal-instruction exception in the guest,
  *   with the instruction bits in stval and sepc at the instruction;
- * - cycle and instret, which a guest without an SBI PMU reads through
- *   its legacy counter driver, read as zero instead of trapping.
+ * - cycle and instret, which a guest's legacy counter driver reads, do
+ *   not trap: the C backend answers them from its PMU state (or 0 without
+ *   one), this backend with 0 as it has no PMU yet, so only the absence of
+ *   a trap is checked.
  */
 #include "kvm_util.h"
 #include "processor.h"
@@ -44,9 +46,9 @@ static void guest_code(void)
 
 	asm volatile("csrr %0, cycle" : "=r"(cycle));
 	asm volatile("csrr %0, instret" : "=r"(instret));
-	GUEST_ASSERT_EQ(cycle, 0);
-	GUEST_ASSERT_EQ(instret, 0);
 	GUEST_ASSERT_EQ(illegal_count, 1);
+	(void)cycle;
+	(void)instret;
 	GUEST_DONE();
 }
 
@@ -73,7 +75,7 @@ int main(void)
 	default:
 		TEST_FAIL("unexpected exit %s", exit_reason_str(vcpu->run->exit_reason));
 	}
-	ksft_test_result_pass("hstatus traps as illegal, cycle/instret read 0\n");
+	ksft_test_result_pass("hstatus traps as illegal, cycle/instret do not trap\n");
 	kvm_vm_free(vm);
 	ksft_finished();
 }
