@@ -11,6 +11,9 @@
 #   tests   (default) run everything, then power off
 #   shell   load kvm.ko and start an interactive shell (make run)
 #   noh     the CPU has no H extension: check that loading fails cleanly
+# rkvm.only=SUITE/NAME[,SUITE/NAME...] runs only those selftests, and
+# rkvm.repeat=N runs each of them N times (no retry): for chasing a flake,
+# e.g. `make test RKVM_APPEND="rkvm.only=upstream/arch_timer rkvm.repeat=50"`.
 
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -22,10 +25,14 @@ mkdir -p /dev/hugepages && mount -t hugetlbfs none /dev/hugepages
 
 mode=tests
 timeout_s=300
+only=
+repeat=1
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	rkvm.mode=*) mode=${arg#rkvm.mode=} ;;
 	rkvm.timeout=*) timeout_s=${arg#rkvm.timeout=} ;;
+	rkvm.only=*) only=,${arg#rkvm.only=}, ;;
+	rkvm.repeat=*) repeat=${arg#rkvm.repeat=} ;;
 	esac
 done
 
@@ -111,6 +118,18 @@ esac
 
 echo "backend: $(cat /backend)"
 check project/module_load insmod /kvm.ko
+if [ -n "$only" ]; then
+	for t in $(echo "$only" | tr , ' '); do
+		i=0
+		while [ "$i" -lt "$repeat" ]; do
+			echo "=== $t (run $((i + 1)) of $repeat)"
+			run_once "$t" "/tests/$t"
+			result "$st" "$t" "$took"
+			i=$((i + 1))
+		done
+	done
+	finish
+fi
 for suite in upstream project; do
 	for t in /tests/$suite/*; do
 		run_test "$suite" "$t"
