@@ -8,7 +8,12 @@ set -euo pipefail
 backend=${1:?usage: prepare-tree.sh rust|upstream}
 tree=$(tree_of "$backend")
 
-if [ ! -f "$tree/.unpacked" ]; then
+# The tree is unpacked afresh when the patches it was made with changed.
+want_patches=none
+if [ "$backend" = rust ]; then
+	want_patches=$(cat "$TOP"/patches/*.patch | sha256sum | cut -d' ' -f1)
+fi
+if [ ! -f "$tree/.unpacked" ] || [ "$(cat "$tree/.unpacked")" != "$want_patches" ]; then
 	step "unpacking $(basename "$KERNEL_TARBALL") into ${tree#"$TOP"/}"
 	[ -f "$KERNEL_TARBALL" ] || die "$KERNEL_TARBALL missing: run 'make setup'"
 	rm -rf "$tree"
@@ -23,7 +28,7 @@ if [ ! -f "$tree/.unpacked" ]; then
 			patch -s -p1 -d "$tree" < "$p" || die "patch $(basename "$p") does not apply"
 		done
 	fi
-	touch "$tree/.unpacked"
+	echo "$want_patches" > "$tree/.unpacked"
 fi
 
 # Kconfig is part of the overlay, so lay it before configuring.
