@@ -137,6 +137,41 @@ pub(crate) fn local_hfence_vvma_all() {
     };
 }
 
+/// Flushes this CPU's VS-stage TLB entries of the guest currently in
+/// `hgatp` for guest-virtual address `gva`, in every ASID
+/// (`hfence.vvma gva, zero`).
+#[inline(always)]
+pub(crate) fn local_hfence_vvma_gva(gva: u64) {
+    // SAFETY: As in `local_hfence_gvma_all()`.
+    unsafe {
+        asm!(".insn r 0x73, 0, 0x11, x0, {gva}, x0", gva = in(reg) gva,
+             options(nostack, preserves_flags))
+    };
+}
+
+/// Flushes this CPU's VS-stage TLB entries of the guest currently in
+/// `hgatp` for guest-virtual address `gva` in guest ASID `asid`
+/// (`hfence.vvma gva, asid`).
+#[inline(always)]
+pub(crate) fn local_hfence_vvma_asid_gva(gva: u64, asid: u64) {
+    // SAFETY: As in `local_hfence_gvma_all()`.
+    unsafe {
+        asm!(".insn r 0x73, 0, 0x11, x0, {gva}, {asid}", gva = in(reg) gva, asid = in(reg) asid,
+             options(nostack, preserves_flags))
+    };
+}
+
+/// Flushes this CPU's VS-stage TLB entries of the guest currently in
+/// `hgatp` in guest ASID `asid` (`hfence.vvma zero, asid`).
+#[inline(always)]
+pub(crate) fn local_hfence_vvma_asid_all(asid: u64) {
+    // SAFETY: As in `local_hfence_gvma_all()`.
+    unsafe {
+        asm!(".insn r 0x73, 0, 0x11, x0, x0, {asid}", asid = in(reg) asid,
+             options(nostack, preserves_flags))
+    };
+}
+
 /// Flushes this CPU's instruction cache (`fence.i`, spelled with `.insn`:
 /// the kernel's target has no Zifencei in its assembler).
 #[inline(always)]

@@ -188,6 +188,12 @@ void kvm_riscv_glue_srcu_read_unlock(struct kvm_vcpu *vcpu)
 	kvm_vcpu_srcu_read_unlock(vcpu);
 }
 
+/* cond_resched_lock() is a macro; mmu_lock is held by the caller. */
+void kvm_riscv_glue_cond_resched_mmu_lock(struct kvm *kvm)
+{
+	cond_resched_lock(&kvm->mmu_lock);
+}
+
 /*
  * Publish IN_GUEST_MODE after interrupts are off and before the final
  * request check; see Documentation/virt/kvm/vcpu-requests.rst.
@@ -298,6 +304,50 @@ int kvm_riscv_glue_vma_info(unsigned long hva,
 	info->mmu_seq = kvm->mmu_invalidate_seq;
 	mmap_read_unlock(current->mm);
 	return 0;
+}
+
+/*
+ * The page shift of the host mapping of @hva in @kvm's mm: PAGE_SHIFT, or
+ * that of the PMD or PUD leaf (a transparent huge page) mapping it. The
+ * caller holds mmu_lock with the MMU notifier sequence checked, so the
+ * mapping cannot change before the G-stage entry is written; the page
+ * tables are read locklessly with interrupts off, as GUP-fast does, so
+ * that a table freed by a concurrent collapse is not freed under us.
+ */
+unsigned int kvm_riscv_glue_host_mapping_shift(struct kvm *kvm,
+					       unsigned long hva)
+{
+	unsigned int shift = PAGE_SHIFT;
+	unsigned long flags;
+	pgd_t *pgdp, pgd;
+	p4d_t *p4dp, p4d;
+	pud_t *pudp, pud;
+	pmd_t *pmdp, pmd;
+
+	local_irq_save(flags);
+	pgdp = pgd_offset(kvm->mm, hva);
+	pgd = READ_ONCE(*pgdp);
+	if (!pgd_present(pgd))
+		goto out;
+	p4dp = p4d_offset_lockless(pgdp, pgd, hva);
+	p4d = READ_ONCE(*p4dp);
+	if (!p4d_present(p4d))
+		goto out;
+	pudp = pud_offset_lockless(p4dp, p4d, hva);
+	pud = READ_ONCE(*pudp);
+	if (!pud_present(pud))
+		goto out;
+	if (pud_leaf(pud)) {
+		shift = PUD_SHIFT;
+		goto out;
+	}
+	pmdp = pmd_offset_lockless(pudp, pud, hva);
+	pmd = pmdp_get_lockless(pmdp);
+	if (pmd_present(pmd) && pmd_leaf(pmd))
+		shift = PMD_SHIFT;
+out:
+	local_irq_restore(flags);
+	return shift;
 }
 
 /*

@@ -106,6 +106,8 @@ pub(crate) enum Request {
     HfenceGvmaVmidAll,
     /// Flush the VM's VS-stage TLB entries.
     HfenceVvmaAll,
+    /// Perform the fences queued on the vCPU.
+    Hfence,
 }
 
 impl Request {
@@ -121,6 +123,7 @@ impl Request {
             Request::HfenceVvmaAll => {
                 bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_HFENCE_VVMA_ALL
             }
+            Request::Hfence => bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_HFENCE,
         }
     }
 }

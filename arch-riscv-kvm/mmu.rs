@@ -14,6 +14,7 @@ use kernel::prelude::*;
 
 use crate::glue::{self, Pages};
 use crate::logic::gstage::{GStageMode, PAGE_SHIFT};
+use crate::logic::hfence::FlushRange;
 use crate::logic::pte::{self, Perms, Pte};
 
 /// A VM's G-stage page table.
@@ -84,8 +85,7 @@ impl GStage {
         unsafe { Table::at(self.root.as_ptr(), pte::PTRS_PER_ROOT) }
     }
 
-    /// Maps `[gpa, gpa + size of level)` to `hpa`. Returns whether an
-    /// existing valid translation changed (so TLBs must be flushed).
+    /// Maps `[gpa, gpa + size of level)` to `hpa`.
     ///
     /// # Safety
     ///
@@ -98,7 +98,7 @@ impl GStage {
         hpa: u64,
         level: u32,
         perms: Perms,
-    ) -> Result<bool> {
+    ) -> Result<MapChange> {
         let leaf = Pte::leaf(hpa >> PAGE_SHIFT, level, perms).ok_or(EINVAL)?;
         let mut flush = false;
         let mut table = self.root();
@@ -108,11 +108,24 @@ impl GStage {
             let slot = table.entry(i).ok_or(EINVAL)?;
             let old = Pte(slot.load(Ordering::Relaxed));
             if cur == level {
-                if old.is_valid() && old != leaf {
-                    flush = true;
-                }
                 slot.store(leaf.raw(), Ordering::Release);
-                return Ok(flush);
+                if old.is_table() && cur > 0 {
+                    // A block replaces a table (say, dirty logging ended
+                    // over hugetlb memory): the subtree is unreachable now
+                    // and is freed once no TLB can still use it.
+                    // INVARIANT: `old` was a table entry of level `cur`,
+                    // just unlinked under mmu_lock.
+                    return Ok(MapChange::ReplacedTable(Orphan {
+                        entry: old,
+                        level: cur - 1,
+                        mode: self.mode,
+                    }));
+                }
+                return Ok(if flush || (old.is_valid() && old != leaf) {
+                    MapChange::Changed
+                } else {
+                    MapChange::New
+                });
             }
             if !old.is_table() {
                 // Empty, or a block now to be split: hang a fresh table
@@ -133,7 +146,10 @@ impl GStage {
 
     /// Applies `op` to every leaf in `[start, end)`; leaves only partly
     /// inside the range are treated as inside (they fault back in).
-    /// Returns whether any leaf changed.
+    ///
+    /// The walk stops after visiting `budget` entries, at any level, and
+    /// says where to resume: a caller may then drop `mmu_lock` for a while,
+    /// since every walk starts again from the root.
     ///
     /// # Safety
     ///
@@ -142,40 +158,63 @@ impl GStage {
         &self,
         start: u64,
         end: u64,
+        budget: usize,
         mut op: impl FnMut(Pte) -> Option<Pte>,
-    ) -> bool {
-        self.walk_range(self.root(), pte::root_level(self.mode), start, end, &mut op)
+    ) -> Walked {
+        let mut walk = Walk {
+            op: &mut op,
+            budget,
+            done: Walked {
+                changed: FlushRange::EMPTY,
+                resume: None,
+            },
+        };
+        self.walk_range(
+            self.root(),
+            pte::root_level(self.mode),
+            start,
+            end,
+            &mut walk,
+        );
+        walk.done
     }
 
-    fn walk_range(
+    fn walk_range<F: FnMut(Pte) -> Option<Pte>>(
         &self,
         table: Table,
         level: u32,
         start: u64,
         end: u64,
-        op: &mut impl FnMut(Pte) -> Option<Pte>,
-    ) -> bool {
+        walk: &mut Walk<'_, F>,
+    ) {
         let Some(size) = pte::level_to_page_size(level) else {
-            return false;
+            return;
         };
-        let mut changed = false;
         let mut addr = start;
         while addr < end {
+            if walk.budget == 0 {
+                walk.done.resume = Some(addr);
+                return;
+            }
+            walk.budget -= 1;
             let next = pte::next_boundary(addr, end, size);
             let Some(slot) = pte::index(self.mode, level, addr).and_then(|i| table.entry(i)) else {
                 break;
             };
             let cur = Pte(slot.load(Ordering::Relaxed));
             if cur.is_leaf() {
-                if let Some(new) = op(cur) {
+                if let Some(new) = (walk.op)(cur) {
                     if new != cur {
                         slot.store(new.raw(), Ordering::Release);
-                        changed = true;
+                        walk.done.changed.add(pte::align_down(addr, size), size);
                     }
                 }
             } else if cur.is_table() && level > 0 {
                 if let Some(sub) = table_of(cur, level - 1, self.mode) {
-                    changed |= self.walk_range(sub, level - 1, addr, next, op);
+                    self.walk_range(sub, level - 1, addr, next, walk);
+                    if walk.done.resume.is_some() {
+                        return;
+                    }
                 }
             }
             if next <= addr {
@@ -183,7 +222,6 @@ impl GStage {
             }
             addr = next;
         }
-        changed
     }
 
     /// Frees every table below the root.
@@ -194,6 +232,64 @@ impl GStage {
     unsafe fn free_tables(&self) {
         free_subtables(self.root(), pte::root_level(self.mode), self.mode);
     }
+}
+
+/// What [`GStage::map`] did to the table.
+#[must_use]
+pub(crate) enum MapChange {
+    /// The entry was empty: only this CPU may have cached it as invalid.
+    New,
+    /// A valid translation changed: other CPUs' TLBs must drop it.
+    Changed,
+    /// A block replaced a table: TLBs must drop the old translations,
+    /// then the old tables must be freed.
+    ReplacedTable(Orphan),
+}
+
+/// A subtree of tables unlinked from a G-stage table, still in memory
+/// because TLBs and page-table walkers may use it until a fence.
+#[must_use = "an orphaned subtree must be freed after the TLB flush"]
+pub(crate) struct Orphan {
+    /// The table entry that pointed at the subtree.
+    entry: Pte,
+    /// Level of the subtree's top table.
+    level: u32,
+    mode: GStageMode,
+}
+
+impl Orphan {
+    /// Frees the subtree.
+    ///
+    /// # Safety
+    ///
+    /// No hart may walk the subtree any more: since it was unlinked, every
+    /// vCPU of the VM that was in the guest has left it, and each fences
+    /// the subtree's range before it enters the guest again.
+    pub(crate) unsafe fn free(self) {
+        if let Some(table) = table_of(self.entry, self.level, self.mode) {
+            free_subtables(table, self.level, self.mode);
+        }
+        // SAFETY: A table page from a vCPU's page cache, unreachable by the
+        // caller's guarantee.
+        unsafe {
+            bindings::free_pages(glue::phys_to_virt(self.entry.phys_addr()) as usize as _, 0)
+        };
+    }
+}
+
+/// Result of a [`GStage::for_each_leaf`] walk.
+pub(crate) struct Walked {
+    /// Where translations changed.
+    pub(crate) changed: FlushRange,
+    /// Where the walk stopped for lack of budget, if it did.
+    pub(crate) resume: Option<u64>,
+}
+
+/// State of one walk.
+struct Walk<'a, F> {
+    op: &'a mut F,
+    budget: usize,
+    done: Walked,
 }
 
 fn free_subtables(table: Table, level: u32, mode: GStageMode) {

@@ -10,7 +10,10 @@ use kernel::prelude::*;
 use crate::context::sstatus;
 use crate::csr;
 use crate::glue::{self, NoPreempt, Request};
+use crate::kvm_run::KvmRun;
+use crate::logic::csr_emul::{self, CsrEnv, CsrOutcome};
 use crate::logic::insn::{self, CsrInsn, MmioAccess, SystemInsn, TrappedInsn};
+use crate::logic::isa::HostExtId;
 use crate::switch;
 use crate::vcpu::{PendingExit, Vcpu};
 use crate::vm::Vm;
@@ -54,15 +57,14 @@ fn errno(e: u32) -> c_int {
 unsafe extern "C" fn kvm_arch_vcpu_ioctl_run(vcpu: *mut bindings::kvm_vcpu) -> c_int {
     // SAFETY: The caller guarantees `vcpu` is live and owned by this task.
     let v = unsafe { Vcpu::from_raw(vcpu) };
-    let run = v.run_page();
+    let run = KvmRun::of(v);
     if !v.ran() {
         v.first_run_setup();
     }
 
     // SAFETY: Pairs with the unlocks below; the task owns the vCPU.
     unsafe { bindings::kvm_riscv_glue_srcu_read_lock(vcpu) };
-    // SAFETY: `run` is the vCPU's kvm_run page, mapped for its lifetime.
-    let done = complete_user_exit(v, unsafe { &*run });
+    let done = complete_user_exit(v, &run);
     // SAFETY: `vcpu` is live.
     if done != 0 || !unsafe { (*vcpu).wants_to_run } {
         // SAFETY: Locked above.
@@ -78,8 +80,8 @@ unsafe extern "C" fn kvm_arch_vcpu_ioctl_run(vcpu: *mut bindings::kvm_vcpu) -> c
     unsafe {
         bindings::vcpu_load(vcpu);
         bindings::kvm_sigset_activate(vcpu);
-        (*run).exit_reason = bindings::KVM_EXIT_UNKNOWN;
     }
+    run.set_exit_reason(bindings::KVM_EXIT_UNKNOWN);
     let vm = Vm::of_vcpu(v);
     let mut ret: c_int = 1;
     while ret > 0 {
@@ -131,9 +133,7 @@ unsafe extern "C" fn kvm_arch_vcpu_ioctl_run(vcpu: *mut bindings::kvm_vcpu) -> c
         drop(cpu);
         // SAFETY: Unlocked by enter_guest_mode().
         unsafe { bindings::kvm_riscv_glue_srcu_read_lock(vcpu) };
-        // SAFETY: `run` is mapped for the vCPU's lifetime; only this task
-        // writes it during KVM_RUN.
-        ret = handle_exit(v, unsafe { &mut *run }, &trap);
+        ret = handle_exit(v, &run, &trap);
     }
 
     // SAFETY: Undoes the load and the sigset and the srcu lock above.
@@ -216,23 +216,27 @@ fn check_requests(v: &Vcpu) {
             let _cpu = NoPreempt::new();
             csr::local_hfence_vvma_all();
         }
+        if glue::check_request(Request::Hfence, vcpu) {
+            let _cpu = NoPreempt::new();
+            crate::tlb::process_queued(v, Vm::of_vcpu(v));
+        }
     }
 }
 
 /// Writes back what userspace answered to the last exit. Each pending
 /// exit completes once, however often `KVM_RUN` is called.
-fn complete_user_exit(v: &Vcpu, run: &bindings::kvm_run) -> c_int {
-    match (run.exit_reason, v.take_pending()) {
+fn complete_user_exit(v: &Vcpu, run: &KvmRun<'_>) -> c_int {
+    match (run.exit_reason(), v.take_pending()) {
         (bindings::KVM_EXIT_RISCV_SBI, PendingExit::Sbi) => {
-            // SAFETY: The exit reason says the SBI member is the live one.
-            let sbi = unsafe { run.__bindgen_anon_1.riscv_sbi };
-            v.set_reg(10, sbi.ret[0]);
-            v.set_reg(11, sbi.ret[1]);
+            let [a0, a1] = run.sbi_ret();
+            v.set_reg(10, a0);
+            v.set_reg(11, a1);
             v.skip_insn(4);
         }
-        (bindings::KVM_EXIT_MMIO, pending) => {
-            // SAFETY: The exit reason says the MMIO member is the live one.
-            finish_mmio(v, pending, &unsafe { run.__bindgen_anon_1.mmio.data });
+        (bindings::KVM_EXIT_MMIO, pending) => finish_mmio(v, pending, &run.mmio_data()),
+        (bindings::KVM_EXIT_RISCV_CSR, PendingExit::Csr { rd }) => {
+            v.set_reg(rd, run.csr_ret_value() as usize);
+            v.skip_insn(4);
         }
         _ => {}
     }
@@ -259,12 +263,12 @@ fn finish_mmio(v: &Vcpu, pending: PendingExit, data: &[u8; 8]) {
 
 /// Dispatches a trap; > 0 re-enters the guest, 0 returns to userspace
 /// with `run` filled in, < 0 fails `KVM_RUN` with that errno.
-fn handle_exit(v: &Vcpu, run: &mut bindings::kvm_run, trap: &Trap) -> c_int {
+fn handle_exit(v: &Vcpu, run: &KvmRun<'_>, trap: &Trap) -> c_int {
     if trap.scause & cause::INTERRUPT != 0 {
         // A host interrupt, already handled when interrupts came back on.
         return 1;
     }
-    run.exit_reason = bindings::KVM_EXIT_UNKNOWN;
+    run.set_exit_reason(bindings::KVM_EXIT_UNKNOWN);
     let from_guest = v.hstatus() & crate::context::hstatus::SPV != 0;
     let ret = match trap.scause {
         cause::ILLEGAL_INSN
@@ -277,7 +281,7 @@ fn handle_exit(v: &Vcpu, run: &mut bindings::kvm_run, trap: &Trap) -> c_int {
             redirect_trap(v, trap);
             1
         }
-        cause::VIRTUAL_INSN if from_guest => virtual_insn(v, trap),
+        cause::VIRTUAL_INSN if from_guest => virtual_insn(v, run, trap),
         cause::FETCH_GUEST_PAGE_FAULT
         | cause::LOAD_GUEST_PAGE_FAULT
         | cause::STORE_GUEST_PAGE_FAULT
@@ -287,7 +291,7 @@ fn handle_exit(v: &Vcpu, run: &mut bindings::kvm_run, trap: &Trap) -> c_int {
         }
         cause::VS_ECALL if from_guest => crate::sbi::ecall(v, run),
         cause::BREAKPOINT => {
-            run.exit_reason = bindings::KVM_EXIT_DEBUG;
+            run.set_exit_reason(bindings::KVM_EXIT_DEBUG);
             0
         }
         _ => errno(bindings::EFAULT),
@@ -362,7 +366,7 @@ fn fetch_insn(v: &Vcpu, pc: usize) -> Result<u32, c_int> {
 }
 
 /// A guest-page fault: map the page, or emulate the access as MMIO.
-fn guest_page_fault(v: &Vcpu, run: &mut bindings::kvm_run, trap: &Trap) -> c_int {
+fn guest_page_fault(v: &Vcpu, run: &KvmRun<'_>, trap: &Trap) -> c_int {
     let gpa = ((trap.htval as u64) << 2) | (trap.stval as u64 & 0x3);
     let is_write = trap.scause == cause::STORE_GUEST_PAGE_FAULT;
     match crate::vm::Vm::of_vcpu(v).fault_in(v, gpa, is_write) {
@@ -377,7 +381,7 @@ fn guest_page_fault(v: &Vcpu, run: &mut bindings::kvm_run, trap: &Trap) -> c_int
 
 /// Emulates a load or store to an address no memslot backs: first on the
 /// in-kernel MMIO bus (coalesced MMIO, ioeventfd), else in userspace.
-fn mmio(v: &Vcpu, run: &mut bindings::kvm_run, trap: &Trap, gpa: u64) -> c_int {
+fn mmio(v: &Vcpu, run: &KvmRun<'_>, trap: &Trap, gpa: u64) -> c_int {
     let insn = match trapped_insn(v, trap) {
         Ok(i) => i,
         Err(r) => return r,
@@ -437,19 +441,14 @@ fn mmio(v: &Vcpu, run: &mut bindings::kvm_run, trap: &Trap, gpa: u64) -> c_int {
         return 1;
     }
     stat.mmio_exit_user += 1;
-    run.exit_reason = bindings::KVM_EXIT_MMIO;
-    // Filling the MMIO member the exit reason selects.
-    run.__bindgen_anon_1.mmio.phys_addr = gpa;
-    run.__bindgen_anon_1.mmio.len = len;
-    run.__bindgen_anon_1.mmio.is_write = is_write as u8;
-    run.__bindgen_anon_1.mmio.data = data;
+    run.set_mmio_exit(gpa, len, is_write, data);
     v.set_pending(pending);
     0
 }
 
 /// A virtual-instruction trap: WFI and friends are emulated; anything
 /// else is an illegal instruction as far as the guest is concerned.
-fn virtual_insn(v: &Vcpu, trap: &Trap) -> c_int {
+fn virtual_insn(v: &Vcpu, run: &KvmRun<'_>, trap: &Trap) -> c_int {
     // stval holds the instruction when the hardware reports it; a
     // compressed-looking value (0 included) means it did not.
     let mut word = trap.stval as u32;
@@ -475,7 +474,7 @@ fn virtual_insn(v: &Vcpu, trap: &Trap) -> c_int {
             unsafe { bindings::kvm_vcpu_on_spin(v.raw(), v.guest_sstatus() & sstatus::SPP != 0) };
             1
         }
-        Some(SystemInsn::Csr(c)) => csr_insn(v, c, word, trap.sepc),
+        Some(SystemInsn::Csr(c)) => csr_insn(v, run, c, word, trap.sepc),
         // WRS.STO traps like the C backend, which only knows WRS.NTO.
         Some(SystemInsn::WrsSto) | None => {
             redirect_trap(
@@ -493,45 +492,47 @@ fn virtual_insn(v: &Vcpu, trap: &Trap) -> c_int {
     }
 }
 
-/// A CSR access the guest may not make itself: emulated in the kernel
-/// for the CSRs the table below covers, an illegal instruction for the
-/// guest otherwise, as in the C backend. (The C backend's only way to
-/// `KVM_EXIT_RISCV_CSR` is AIA's `stopei` without an in-kernel irqchip,
-/// which arrives with AIA.)
-fn csr_insn(v: &Vcpu, c: CsrInsn, word: u32, pc: usize) -> c_int {
-    match emulate_csr(c.csr) {
-        Some(old) => {
-            // SAFETY: `v` is live.
-            unsafe { (*v.raw()).stat.csr_exit_kernel += 1 };
+/// A CSR access the guest may not make itself: emulated in the kernel,
+/// by userspace (`KVM_EXIT_RISCV_CSR`), or an illegal instruction for the
+/// guest, as `logic::csr_emul`'s table says.
+fn csr_insn(v: &Vcpu, run: &KvmRun<'_>, c: CsrInsn, word: u32, pc: usize) -> c_int {
+    let update = c.update(v.reg(c.rs1()) as u64);
+    let env = CsrEnv {
+        // SAFETY: A copy out of the owner's context, see VcpuContext.
+        zkr: unsafe { (*v.ctx()).isa.has(HostExtId::ZKR) },
+    };
+    // SAFETY: `v` is live and owned by this task.
+    let stat = unsafe { &mut (*v.raw()).stat };
+    match csr_emul::emulate(&c, update, &env) {
+        CsrOutcome::Done { old } => {
+            stat.csr_exit_kernel += 1;
             v.set_reg(c.rd, old as usize);
             v.skip_insn(4);
+            1
         }
-        None => redirect_trap(
-            v,
-            &Trap {
-                sepc: pc,
-                scause: cause::ILLEGAL_INSN,
-                stval: word as usize,
-                htval: 0,
-                htinst: 0,
-            },
-        ),
-    }
-    1
-}
-
-/// CSR numbers of the `cycle` and `instret` counters.
-const CSR_CYCLE: u16 = 0xc00;
-const CSR_INSTRET: u16 = 0xc02;
-
-/// In-kernel CSR emulation: the value to return, or `None` for an
-/// illegal instruction. Without an SBI PMU, a guest's legacy PMU driver
-/// may still read `cycle` and `instret`; like the C backend without PMU
-/// state, they read as zero rather than trap (writes to them are read-only
-/// CSR accesses the hardware already refused).
-fn emulate_csr(csr: u16) -> Option<u64> {
-    match csr {
-        CSR_CYCLE | CSR_INSTRET => Some(0),
-        _ => None,
+        CsrOutcome::ExitToUser(exit) => {
+            stat.csr_exit_user += 1;
+            run.set_csr_exit(
+                exit.csr_num,
+                exit.new_value,
+                exit.write_mask,
+                exit.ret_value,
+            );
+            v.set_pending(PendingExit::Csr { rd: c.rd });
+            0
+        }
+        CsrOutcome::IllegalInsn => {
+            redirect_trap(
+                v,
+                &Trap {
+                    sepc: pc,
+                    scause: cause::ILLEGAL_INSN,
+                    stval: word as usize,
+                    htval: 0,
+                    htinst: 0,
+                },
+            );
+            1
+        }
     }
 }

@@ -8,13 +8,16 @@
 use kernel::bindings;
 use kernel::ffi::c_int;
 
+use crate::kvm_run::KvmRun;
 use crate::logic::onereg::{SbiExtId, SbiExtStatus, KVM_RISCV_SBI_EXT_MAX};
 use crate::logic::sbi::{self, Completion, SbiCall, SbiEnv, SbiOutcome, SbiRet};
+use crate::tlb;
 use crate::vcpu::{PendingExit, Vcpu};
+use crate::vm::Vm;
 
 /// Handles the ecall the guest trapped with; the return value follows
 /// the run loop's convention.
-pub(crate) fn ecall(v: &Vcpu, run: &mut bindings::kvm_run) -> c_int {
+pub(crate) fn ecall(v: &Vcpu, run: &KvmRun<'_>) -> c_int {
     let mut regs = [0u64; 8];
     for (i, r) in regs.iter_mut().enumerate() {
         *r = v.reg(10 + i as u8) as u64;
@@ -144,29 +147,18 @@ fn env(v: &Vcpu) -> SbiEnv {
 
 /// Hands the call to userspace as `KVM_EXIT_RISCV_SBI`; the next
 /// `KVM_RUN` writes its answer back.
-fn forward_to_user(v: &Vcpu, run: &mut bindings::kvm_run, call: &SbiCall) {
+fn forward_to_user(v: &Vcpu, run: &KvmRun<'_>, call: &SbiCall) {
     // SAFETY: `v` is live.
     unsafe { (*v.raw()).stat.ecall_exit_stat += 1 };
     let exit = call.forward_exit();
-    run.exit_reason = bindings::KVM_EXIT_RISCV_SBI;
-    // Filling the member the exit reason selects.
-    run.__bindgen_anon_1.riscv_sbi.extension_id = exit.extension_id as _;
-    run.__bindgen_anon_1.riscv_sbi.function_id = exit.function_id as _;
-    run.__bindgen_anon_1.riscv_sbi.args = exit.args.map(|a| a as _);
-    run.__bindgen_anon_1.riscv_sbi.ret = exit.ret.map(|r| r as _);
+    run.set_sbi_exit(exit.extension_id, exit.function_id, exit.args, exit.ret);
     v.set_pending(PendingExit::Sbi);
 }
 
 /// SRST: stop every vCPU and report the event to userspace.
-fn system_event(v: &Vcpu, run: &mut bindings::kvm_run, kind: u32, reason: u64) {
+fn system_event(v: &Vcpu, run: &KvmRun<'_>, kind: u32, reason: u64) {
     crate::vcpu::power_off_all(v);
-    run.exit_reason = bindings::KVM_EXIT_SYSTEM_EVENT;
-    let mut data = [0u64; 16];
-    data[0] = reason;
-    // Filling the member the exit reason selects.
-    run.__bindgen_anon_1.system_event.type_ = kind;
-    run.__bindgen_anon_1.system_event.ndata = 1;
-    run.__bindgen_anon_1.system_event.__bindgen_anon_1.data = data;
+    run.set_system_event(kind, reason);
 }
 
 /// The vCPU of `v`'s VM with id `vcpu_id`.
@@ -181,26 +173,11 @@ fn vcpu_by_id(v: &Vcpu, vcpu_id: u32) -> Option<&Vcpu> {
     Some(unsafe { Vcpu::from_raw(raw) })
 }
 
-/// Calls `f` on each vCPU of `v`'s VM with its index.
-fn for_each_vcpu(v: &Vcpu, mut f: impl FnMut(usize, &Vcpu)) {
-    let kvm = v.kvm();
-    for i in 0.. {
-        // SAFETY: As in `vcpu_by_id()`.
-        let raw = unsafe { bindings::kvm_riscv_glue_get_vcpu(kvm, i) };
-        if raw.is_null() {
-            break;
-        }
-        // SAFETY: As in `vcpu_by_id()`.
-        f(i as usize, unsafe { Vcpu::from_raw(raw) });
-    }
-}
-
 /// SBI IPI: a VS software interrupt to each selected hart.
 fn send_ipi(v: &Vcpu, hart_mask: u64, hart_mask_base: u64) -> SbiRet {
     let mut targets = sbi::IpiTargets::new(hart_mask, hart_mask_base);
-    for_each_vcpu(v, |_, t| {
-        // SAFETY: `t` is live.
-        let id = unsafe { (*t.raw()).vcpu_id } as u64;
+    Vm::of_vcpu(v).for_each_vcpu(|_, t| {
+        let id = t.id();
         if targets.selects(id) {
             t.set_interrupt(crate::vcpu::Irq::Soft);
             targets.sent(id);
@@ -212,24 +189,12 @@ fn send_ipi(v: &Vcpu, hart_mask: u64, hart_mask_base: u64) -> SbiRet {
     }
 }
 
-/// SBI RFENCE: run the fence on each selected hart and wait until they
-/// have. Ranged and ASID-scoped VS-stage fences are widened to a full
-/// VS-stage flush: more than asked, never less.
+/// SBI RFENCE: have each selected hart perform the fence before it next
+/// runs guest code, and wait for those running guest code now to stop.
 fn remote_fence(v: &Vcpu, fence: sbi::RemoteFence, hart_mask: u64, hart_mask_base: u64) {
-    let req = match fence {
-        sbi::RemoteFence::FenceI => crate::glue::Request::FenceI,
-        _ => crate::glue::Request::HfenceVvmaAll,
+    let harts = tlb::Harts {
+        base: hart_mask_base,
+        mask: hart_mask,
     };
-    let targets = sbi::IpiTargets::new(hart_mask, hart_mask_base);
-    let mut bitmap = [0u64; (bindings::KVM_MAX_VCPUS as usize).div_ceil(64)];
-    for_each_vcpu(v, |i, t| {
-        // SAFETY: `t` is live.
-        let id = unsafe { (*t.raw()).vcpu_id } as u64;
-        if targets.selects(id) {
-            if let Some(w) = bitmap.get_mut(i / 64) {
-                *w |= 1 << (i % 64);
-            }
-        }
-    });
-    crate::glue::request_mask(v.kvm(), req, &bitmap);
+    tlb::remote(Vm::of_vcpu(v), harts, fence.request());
 }

@@ -15,6 +15,7 @@ use kernel::types::Opaque;
 use crate::context::{hstatus, sstatus, FpRegs, GuestRegs, SwitchArea};
 use crate::csr;
 use crate::glue::{self, NoPreempt, Request};
+use crate::logic::hfence::{HfenceKind, HfenceQueue};
 use crate::logic::insn::Width;
 use crate::logic::irq::IrqState;
 use crate::logic::isa::{self, VcpuIsa};
@@ -60,6 +61,10 @@ pub(crate) struct VcpuArch {
     timer: GuestTimer,
     /// Pages for G-stage page tables, topped up before `mmu_lock` is taken.
     mmu_cache: Opaque<bindings::kvm_mmu_memory_cache>,
+    /// Fences other CPUs asked this vCPU to perform on its hart before it
+    /// next enters the guest (`KVM_REQ_HFENCE`), see `tlb.rs`.
+    #[pin]
+    hfences: SpinLock<HfenceQueue>,
 }
 
 /// The guest hart's state.
@@ -177,6 +182,9 @@ pub(crate) enum PendingExit {
     },
     /// `KVM_EXIT_MMIO` store: skip `len`.
     MmioStore { len: u8 },
+    /// `KVM_EXIT_RISCV_CSR`: write `ret_value` to `rd` (`x0`: drop it),
+    /// then skip the instruction.
+    Csr { rd: u8 },
 }
 
 impl VcpuArch {
@@ -223,6 +231,7 @@ impl VcpuArch {
             vsie: AtomicUsize::new(0),
             timer <- GuestTimer::new(caps.isa.has(isa::HostExtId::SSTC)),
             mmu_cache: Opaque::new(mmu_cache_init()),
+            hfences <- new_spinlock!(HfenceQueue::new(), "VcpuArch::hfences"),
         })
     }
 }
@@ -288,6 +297,23 @@ impl Vcpu {
     /// The page cache G-stage page tables are allocated from.
     pub(crate) fn mmu_cache(&self) -> *mut bindings::kvm_mmu_memory_cache {
         self.arch.mmu_cache.get()
+    }
+
+    /// The vCPU's id (`KVM_CREATE_VCPU`'s argument, the guest's hart id).
+    pub(crate) fn id(&self) -> u64 {
+        // SAFETY: Set before the backend sees the vCPU, never changed.
+        unsafe { (*self.raw()).vcpu_id as u64 }
+    }
+
+    /// Queues `fence` for the vCPU to perform before it next enters the
+    /// guest; `false` if the queue is full.
+    pub(crate) fn queue_hfence(&self, fence: HfenceKind) -> bool {
+        self.arch.hfences.lock().push(fence).is_ok()
+    }
+
+    /// Takes the oldest queued fence.
+    pub(crate) fn next_hfence(&self) -> Option<HfenceKind> {
+        self.arch.hfences.lock().pop()
     }
 
     /// Guest register `x<n>`; `x0` reads as zero.

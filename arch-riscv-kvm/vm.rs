@@ -17,10 +17,12 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use crate::csr;
 use crate::glue;
 use crate::host::{HostCaps, Vmids};
-use crate::logic::gstage::{HGATP_MODE_SHIFT, PAGE_SHIFT};
+use crate::logic::gstage::{GStageMode, HGATP_MODE_SHIFT, PAGE_SHIFT};
+use crate::logic::hfence::FlushRange;
 use crate::logic::pte::{self, Perms, Pte, SlotSpan};
 use crate::logic::vmid::{VmidSpace, HGATP_VMID_MASK, HGATP_VMID_SHIFT};
-use crate::mmu::GStage;
+use crate::mmu::{GStage, MapChange};
+use crate::tlb;
 use crate::vcpu::Vcpu;
 
 /// A VM: generic KVM's `struct kvm` followed by the backend's own state.
@@ -93,8 +95,23 @@ impl Vm {
         unsafe { Vm::from_raw(v.kvm()) }
     }
 
-    fn raw(&self) -> *mut bindings::kvm {
+    pub(crate) fn raw(&self) -> *mut bindings::kvm {
         self.kvm.get()
+    }
+
+    /// Calls `f` on each vCPU of the VM with its index.
+    pub(crate) fn for_each_vcpu(&self, mut f: impl FnMut(usize, &Vcpu)) {
+        for i in 0.. {
+            // SAFETY: The VM is live while `self` is borrowed; the lookup
+            // is safe against concurrent vCPU creation.
+            let raw = unsafe { bindings::kvm_riscv_glue_get_vcpu(self.raw(), i) };
+            if raw.is_null() {
+                break;
+            }
+            // SAFETY: A vCPU found in the VM is created and lives as long
+            // as the VM.
+            f(i as usize, unsafe { Vcpu::from_raw(raw) });
+        }
     }
 
     /// Guest time minus host time.
@@ -189,8 +206,10 @@ impl Vm {
         };
         let level = pte::fault_map_level(mode, host_size, gpa, &span).ok_or(EFAULT)?;
         let block = pte::level_to_page_size(level).ok_or(EFAULT)?;
-        let block_gpa = pte::align_down(gpa, block);
-        let block_gfn = block_gpa >> PAGE_SHIFT;
+        let block_gfn = pte::align_down(gpa, block) >> PAGE_SHIFT;
+        // Plain anonymous memory may sit in a transparent huge page; that
+        // is only known from the host page table, read below.
+        let maybe_thp = !logging && !info.pfnmap && host_size == pte::PAGE_SIZE;
         // SAFETY: `kvm` is live; srcu is held.
         let pfn = unsafe { bindings::gfn_to_pfn_prot(kvm, block_gfn, is_write, &mut writable) };
         // SAFETY: Pure classification.
@@ -215,10 +234,28 @@ impl Vm {
             Perms::READ_EXEC
         };
         let mut result = Ok(true);
+        let mut changed = FlushRange::EMPTY;
+        let mut orphan = None;
         // SAFETY: mmu_lock is a spinlock embedded in the live VM.
         unsafe { bindings::spin_lock(&raw mut (*kvm).mmu_lock) };
         // SAFETY: `kvm` is live and mmu_lock held.
         if !unsafe { bindings::kvm_riscv_glue_mmu_invalidate_retry(kvm, info.mmu_seq) } {
+            let (mut level, mut map_pfn) = (level, pfn);
+            if maybe_thp {
+                // SAFETY: `kvm` is live; mmu_lock is held and the notifier
+                // sequence unchanged, so the host mapping of `hva` stays
+                // what it is until the lock is dropped.
+                let shift = unsafe { bindings::kvm_riscv_glue_host_mapping_shift(kvm, hva) };
+                if let Some(thp) = thp_level(mode, shift, gpa, &span) {
+                    let pages =
+                        pte::level_to_page_size(thp).unwrap_or(pte::PAGE_SIZE) >> PAGE_SHIFT;
+                    level = thp;
+                    // The huge page is naturally aligned in host memory.
+                    map_pfn = pte::align_down(pfn, pages);
+                }
+            }
+            let block = pte::level_to_page_size(level).unwrap_or(pte::PAGE_SIZE);
+            let block_gpa = pte::align_down(gpa, block);
             if writable {
                 // SAFETY: `pfn` is a valid, referenced pfn; srcu is held.
                 unsafe {
@@ -227,29 +264,40 @@ impl Vm {
                 }
             }
             // SAFETY: mmu_lock is held and the cache was topped up.
-            result = match unsafe {
-                self.arch
-                    .gstage
-                    .map(v.mmu_cache(), block_gpa, pfn << PAGE_SHIFT, level, perms)
+            match unsafe {
+                self.arch.gstage.map(
+                    v.mmu_cache(),
+                    block_gpa,
+                    map_pfn << PAGE_SHIFT,
+                    level,
+                    perms,
+                )
             } {
-                Ok(true) => {
-                    // A translation other CPUs may cache changed.
-                    // SAFETY: `kvm` is live.
-                    unsafe { bindings::kvm_flush_remote_tlbs(kvm) };
-                    Ok(true)
-                }
-                Ok(false) => {
+                Ok(MapChange::New) => {
                     // A new translation: without Svvptc the hardware may
                     // have cached the invalid entry, so fence it here,
-                    // where the guest retries the access.
-                    csr::local_hfence_gvma_vmid_gpa(block_gpa, self.vmid());
-                    Ok(true)
+                    // where the guest retries the access. Other harts
+                    // fence it when they fault on it.
+                    csr::local_hfence_gvma_vmid_gpa(gpa, self.vmid());
                 }
-                Err(e) => Err(e),
-            };
+                // A translation other CPUs may cache changed.
+                Ok(MapChange::Changed) => changed.add(block_gpa, block),
+                Ok(MapChange::ReplacedTable(old)) => {
+                    changed.add(block_gpa, block);
+                    orphan = Some(old);
+                }
+                Err(e) => result = Err(e),
+            }
         }
         // SAFETY: Locked above.
         unsafe { bindings::spin_unlock(&raw mut (*kvm).mmu_lock) };
+        tlb::remote_gvma(self, changed);
+        if let Some(old) = orphan {
+            // SAFETY: `remote_gvma()` waited for every vCPU in the guest
+            // to leave it, and each fences the block's range, all that the
+            // subtree translated, before entering it again.
+            unsafe { old.free() };
+        }
         // SAFETY: Drops the reference gfn_to_pfn_prot() took.
         unsafe {
             bindings::kvm_set_pfn_accessed(pfn);
@@ -258,15 +306,28 @@ impl Vm {
         result
     }
 
-    /// Applies `op` to the leaves of `[start, end)`.
+    /// Applies `op` to the leaves of `[start, end)` and returns where
+    /// translations changed.
     ///
     /// # Safety
     ///
     /// The caller holds `kvm->mmu_lock`.
-    unsafe fn leaves(&self, start: u64, end: u64, op: impl FnMut(Pte) -> Option<Pte>) -> bool {
+    unsafe fn leaves(
+        &self,
+        start: u64,
+        end: u64,
+        op: impl FnMut(Pte) -> Option<Pte>,
+    ) -> FlushRange {
         // SAFETY: The caller holds mmu_lock.
-        unsafe { self.arch.gstage.for_each_leaf(start, end, op) }
+        unsafe { self.arch.gstage.for_each_leaf(start, end, usize::MAX, op) }.changed
     }
+}
+
+/// The level of a block mapping a fault in a transparent huge page of
+/// `1 << host_shift` bytes may use, if any.
+fn thp_level(mode: GStageMode, host_shift: u32, gpa: u64, span: &SlotSpan) -> Option<u32> {
+    let size = 1u64.checked_shl(host_shift)?;
+    pte::fault_map_level(mode, size, gpa, span).filter(|&level| level > 0)
 }
 
 fn gfn_range(range: &bindings::kvm_gfn_range) -> (u64, u64) {
@@ -447,10 +508,7 @@ unsafe extern "C" fn kvm_arch_commit_memory_region(
     let changed = unsafe { vm.leaves(start, end, |p| Some(p.with_write_protect())) };
     // SAFETY: Locked above.
     unsafe { bindings::spin_unlock(&raw mut (*kvm).mmu_lock) };
-    if changed {
-        // SAFETY: `kvm` is live.
-        unsafe { bindings::kvm_flush_remote_tlbs(kvm) };
-    }
+    tlb::remote_gvma(vm, changed);
 }
 
 /// A memslot is freed: nothing is kept per memslot.
@@ -479,10 +537,7 @@ unsafe fn unmap_and_flush(kvm: *mut bindings::kvm, start: u64, end: u64) {
     let changed = unsafe { vm.leaves(start, end, |_| Some(Pte(0))) };
     // SAFETY: Locked above.
     unsafe { bindings::spin_unlock(&raw mut (*kvm).mmu_lock) };
-    if changed {
-        // SAFETY: `kvm` is live.
-        unsafe { bindings::kvm_flush_remote_tlbs(kvm) };
-    }
+    tlb::remote_gvma(vm, changed);
 }
 
 /// Drops every G-stage mapping of the VM (its mm is going away).
@@ -515,8 +570,12 @@ unsafe extern "C" fn kvm_arch_flush_shadow_memslot(
     unsafe { unmap_and_flush(kvm, start, end) };
 }
 
-/// MMU notifier: unmap a host range (mmu_lock held by the caller).
-/// Returns whether TLBs must be flushed.
+/// Entries an unmap visits between chances to reschedule: one table.
+const UNMAP_RESCHED_BUDGET: usize = 512;
+
+/// MMU notifier: unmap a host range (mmu_lock held by the caller, who may
+/// let it be dropped to reschedule if `range->may_block`). The TLBs are
+/// flushed here, for just the range, so generic KVM is told not to.
 ///
 /// # Safety
 ///
@@ -529,8 +588,31 @@ unsafe extern "C" fn kvm_unmap_gfn_range(
     // SAFETY: The caller guarantees all of it.
     let (vm, range) = unsafe { (Vm::from_raw(kvm), &*range) };
     let (start, end) = gfn_range(range);
-    // SAFETY: The caller holds mmu_lock.
-    unsafe { vm.leaves(start, end, |_| Some(Pte(0))) }
+    let budget = if range.may_block {
+        UNMAP_RESCHED_BUDGET
+    } else {
+        usize::MAX
+    };
+    let mut changed = FlushRange::EMPTY;
+    let mut at = start;
+    loop {
+        // SAFETY: The caller holds mmu_lock (retaken below if dropped).
+        let walked = unsafe {
+            vm.arch
+                .gstage
+                .for_each_leaf(at, end, budget, |_| Some(Pte(0)))
+        };
+        changed.merge(walked.changed);
+        let Some(next) = walked.resume else { break };
+        // Entries already cleared stay cleared while the lock is dropped:
+        // the invalidation in progress keeps faults from mapping them
+        // again, and the walk resumes from the root.
+        // SAFETY: mmu_lock is held, and `may_block` lets it be dropped.
+        unsafe { bindings::kvm_riscv_glue_cond_resched_mmu_lock(kvm) };
+        at = next;
+    }
+    tlb::remote_gvma(vm, changed);
+    false
 }
 
 /// Whether any page of `range` was accessed since last asked; with
@@ -544,8 +626,10 @@ unsafe fn young(kvm: *mut bindings::kvm, range: *mut bindings::kvm_gfn_range, cl
     let (vm, range) = unsafe { (Vm::from_raw(kvm), &*range) };
     let (start, end) = gfn_range(range);
     let mut young = false;
+    // Like the primary MMU's, a cleared accessed bit is not fenced: a
+    // TLB that still has the translation only delays the next aging.
     // SAFETY: The caller holds mmu_lock.
-    unsafe {
+    let _ = unsafe {
         vm.leaves(start, end, |p| {
             young |= p.accessed();
             clear.then(|| p.with_accessed_cleared())
@@ -603,8 +687,9 @@ unsafe extern "C" fn kvm_arch_mmu_enable_log_dirty_pt_masked(
     let base = slot.base_gfn + gfn_offset;
     let first = base + u64::from(mask.trailing_zeros());
     let last = base + u64::from(63 - mask.leading_zeros());
+    // Generic KVM flushes the slot's translations afterwards.
     // SAFETY: The caller holds mmu_lock.
-    unsafe {
+    let _ = unsafe {
         vm.leaves(first << PAGE_SHIFT, (last + 1) << PAGE_SHIFT, |p| {
             Some(p.with_write_protect())
         })

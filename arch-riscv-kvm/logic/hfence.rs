@@ -254,6 +254,66 @@ pub const fn hart_selected(hbase: u64, hmask: u64, vcpu_id: u64) -> bool {
     bit < u64::BITS as u64 && hmask & (1 << bit) != 0
 }
 
+/// The guest-physical range whose translations an operation on the
+/// G-stage table changed: the smallest range covering every change, so
+/// that one ranged fence (or, past [`RANGED_FENCE_LIMIT`] pages, one full
+/// fence) replaces a fence per entry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FlushRange {
+    start: u64,
+    /// Exclusive; `start == end` is the empty range.
+    end: u64,
+}
+
+impl FlushRange {
+    /// Nothing changed.
+    pub const EMPTY: FlushRange = FlushRange { start: 0, end: 0 };
+
+    /// Takes in a changed entry spanning `[start, start + size)`. A span
+    /// reaching past `u64::MAX` is clamped there.
+    pub fn add(&mut self, start: u64, size: u64) {
+        if size == 0 {
+            return;
+        }
+        let end = start.saturating_add(size);
+        if self.is_empty() {
+            *self = FlushRange { start, end };
+        } else {
+            self.start = self.start.min(start);
+            self.end = self.end.max(end);
+        }
+    }
+
+    /// Takes in every change of `other`.
+    pub fn merge(&mut self, other: FlushRange) {
+        self.add(other.start, other.size());
+    }
+
+    /// Nothing changed.
+    pub const fn is_empty(&self) -> bool {
+        self.start >= self.end
+    }
+
+    /// Start of the range.
+    pub const fn start(&self) -> u64 {
+        self.start
+    }
+
+    /// Length of the range in bytes.
+    pub const fn size(&self) -> u64 {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// The fence that drops the range's G-stage translations from a TLB.
+    pub const fn gvma_fence(&self) -> HfenceKind {
+        HfenceKind::GvmaVmidGpa {
+            gpa: self.start,
+            size: self.size(),
+            order: GSTAGE_TLB_MIN_ORDER,
+        }
+    }
+}
+
 /// The queue had no room; raise the [`HfenceKind::fallback`] request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Full;

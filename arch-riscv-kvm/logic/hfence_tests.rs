@@ -301,3 +301,55 @@ fn hart_mask_selection() {
     assert!(!hart_selected(0, u64::MAX, u64::MAX));
     assert!(!hart_selected(u64::MAX - 1, u64::MAX, 0));
 }
+
+#[test]
+fn flush_range_covers_every_change() {
+    let mut r = FlushRange::EMPTY;
+    assert!(r.is_empty());
+    r.add(0x5000, 0);
+    assert!(r.is_empty(), "a zero-sized change is no change");
+    r.add(0x5000, 0x1000);
+    assert_eq!((r.start(), r.size()), (0x5000, 0x1000));
+    r.add(0x20_0000, 0x20_0000);
+    assert_eq!((r.start(), r.size()), (0x5000, 0x40_0000 - 0x5000));
+    r.add(0x1000, 0x1000);
+    assert_eq!((r.start(), r.size()), (0x1000, 0x40_0000 - 0x1000));
+    let mut other = FlushRange::EMPTY;
+    other.add(0x80_0000, 0x1000);
+    r.merge(other);
+    assert_eq!((r.start(), r.size()), (0x1000, 0x80_1000 - 0x1000));
+    r.merge(FlushRange::EMPTY);
+    assert_eq!((r.start(), r.size()), (0x1000, 0x80_1000 - 0x1000));
+}
+
+#[test]
+fn flush_range_clamps_at_top_of_space() {
+    let mut r = FlushRange::EMPTY;
+    r.add(u64::MAX - 0xfff, 0x2000);
+    assert!(!r.is_empty());
+    assert_eq!(r.start(), u64::MAX - 0xfff);
+    assert_eq!(r.size(), 0xfff);
+}
+
+#[test]
+fn flush_range_fence_plans() {
+    let mut r = FlushRange::EMPTY;
+    r.add(0x1234_5000, 0x3000);
+    assert_eq!(
+        r.gvma_fence().plan(),
+        FencePlan::Ranged {
+            start: 0x1234_5000,
+            end: 0x1234_8000,
+            step: 0x1000
+        }
+    );
+    // A 2 MiB block is 512 pages: still ranged. One page more is not.
+    let mut block = FlushRange::EMPTY;
+    block.add(0x4000_0000, 0x20_0000);
+    assert!(matches!(
+        block.gvma_fence().plan(),
+        FencePlan::Ranged { .. }
+    ));
+    block.add(0x4020_0000, 0x1000);
+    assert_eq!(block.gvma_fence().plan(), FencePlan::All);
+}

@@ -6,6 +6,7 @@
 //! plain safe Rust over integers and slices, unit-tested on the host with
 //! `cargo test` (see `../Cargo.toml`).
 
+pub mod csr_emul;
 pub mod gstage;
 pub mod hfence;
 pub mod insn;

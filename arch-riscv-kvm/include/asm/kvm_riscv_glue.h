@@ -62,6 +62,7 @@ unsigned int kvm_riscv_glue_online_vcpus(struct kvm *kvm);
 bool kvm_riscv_glue_work_pending(void);
 void kvm_riscv_glue_srcu_read_lock(struct kvm_vcpu *vcpu);
 void kvm_riscv_glue_srcu_read_unlock(struct kvm_vcpu *vcpu);
+void kvm_riscv_glue_cond_resched_mmu_lock(struct kvm *kvm);
 void kvm_riscv_glue_enter_guest_mode(struct kvm_vcpu *vcpu);
 void kvm_riscv_glue_leave_guest_mode(struct kvm_vcpu *vcpu);
 void kvm_riscv_glue_local_irq_disable(void);
@@ -82,6 +83,8 @@ int kvm_riscv_glue_vma_info(unsigned long hva,
 			    struct kvm_riscv_glue_vma_info *info,
 			    const struct kvm *kvm);
 bool kvm_riscv_glue_mmu_invalidate_retry(struct kvm *kvm, unsigned long seq);
+unsigned int kvm_riscv_glue_host_mapping_shift(struct kvm *kvm,
+					       unsigned long hva);
 int kvm_riscv_glue_check_slot_vmas(unsigned long hva, unsigned long size,
 				   bool writable, bool logging);
 enum kvm_riscv_glue_pfn_status kvm_riscv_glue_pfn_status(u64 pfn);

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! TLB maintenance of a VM's guest translations across its vCPUs.
+//!
+//! A hart can only fence its own TLB. To make other harts drop guest
+//! translations, the backend queues the fence on each target vCPU and
+//! raises `KVM_REQ_HFENCE`: the vCPU performs the fence on its own hart
+//! before it next enters the guest, and one that is in the guest now is
+//! kicked out and waited for. A full queue degrades to the whole-VM flush
+//! request covering the fence (`logic::hfence`).
+//!
+//! Host CPUs where none of the VM's vCPUs runs any more keep whatever they
+//! cached; the next vCPU that lands on such a CPU flushes the VM's VMID
+//! there first (`Vcpu::sanitize_local_tlb`).
+
+use crate::csr;
+use crate::glue::{self, Request};
+use crate::logic::hfence::{hart_selected, FencePlan, FlushRange, FullFlush, HfenceKind};
+use crate::logic::sbi::FenceRequest;
+use crate::vcpu::Vcpu;
+use crate::vm::Vm;
+use kernel::bindings;
+
+/// The vCPUs a remote fence is for: the SBI hart mask `mask` relative to
+/// vCPU id `base`, or every vCPU if `base` is `u64::MAX`.
+#[derive(Clone, Copy)]
+pub(crate) struct Harts {
+    pub(crate) base: u64,
+    pub(crate) mask: u64,
+}
+
+impl Harts {
+    /// Every vCPU of the VM.
+    pub(crate) const ALL: Harts = Harts {
+        base: u64::MAX,
+        mask: 0,
+    };
+}
+
+/// Words of a bitmap with one bit per possible vCPU index.
+const VCPU_BITMAP_WORDS: usize = (bindings::KVM_MAX_VCPUS as usize).div_ceil(64);
+
+fn flush_request(flush: FullFlush) -> Request {
+    match flush {
+        FullFlush::GvmaVmidAll => Request::HfenceGvmaVmidAll,
+        FullFlush::VvmaAll => Request::HfenceVvmaAll,
+    }
+}
+
+/// Has the vCPUs of `vm` that `harts` selects carry out `fence`, and
+/// waits until none of them runs guest code from before the request
+/// (the fence requests are `KVM_REQUEST_WAIT`).
+pub(crate) fn remote(vm: &Vm, harts: Harts, fence: FenceRequest) {
+    let (mut req, queued) = match fence {
+        FenceRequest::FenceI => (Request::FenceI, None),
+        FenceRequest::Flush(flush) => (flush_request(flush), None),
+        FenceRequest::Queue(kind) => (Request::Hfence, Some(kind)),
+    };
+    let mut targets = [0u64; VCPU_BITMAP_WORDS];
+    vm.for_each_vcpu(|i, v| {
+        if !hart_selected(harts.base, harts.mask, v.id()) {
+            return;
+        }
+        if let Some(word) = targets.get_mut(i / 64) {
+            *word |= 1 << (i % 64);
+        }
+        if let Some(kind) = queued {
+            if !v.queue_hfence(kind) {
+                req = flush_request(kind.fallback());
+            }
+        }
+    });
+    glue::request_mask(vm.raw(), req, &targets);
+}
+
+/// Has every vCPU of `vm` drop the G-stage translations of `changed`.
+pub(crate) fn remote_gvma(vm: &Vm, changed: FlushRange) {
+    if changed.is_empty() {
+        return;
+    }
+    let fence = changed.gvma_fence();
+    let request = match fence.plan() {
+        // The queue would not make the fence any smaller.
+        FencePlan::All => FenceRequest::Flush(fence.fallback()),
+        FencePlan::Ranged { .. } => FenceRequest::Queue(fence),
+    };
+    remote(vm, Harts::ALL, request);
+}
+
+/// Performs `fence` on this hart. `vmid` is the VM's, whose `hgatp` is
+/// loaded here: VS-stage fences apply to the VMID in `hgatp`.
+fn local(fence: HfenceKind, vmid: usize) {
+    let plan = fence.plan();
+    match (fence, plan) {
+        (HfenceKind::GvmaVmidGpa { .. }, FencePlan::All) => csr::local_hfence_gvma_vmid_all(vmid),
+        (HfenceKind::GvmaVmidGpa { .. }, FencePlan::Ranged { .. }) => {
+            plan.addrs()
+                .for_each(|gpa| csr::local_hfence_gvma_vmid_gpa(gpa, vmid));
+        }
+        (HfenceKind::VvmaAsidAll { asid }, _)
+        | (HfenceKind::VvmaAsidGva { asid, .. }, FencePlan::All) => {
+            csr::local_hfence_vvma_asid_all(asid)
+        }
+        (HfenceKind::VvmaAsidGva { asid, .. }, FencePlan::Ranged { .. }) => {
+            plan.addrs()
+                .for_each(|gva| csr::local_hfence_vvma_asid_gva(gva, asid));
+        }
+        (HfenceKind::VvmaGva { .. }, FencePlan::All) => csr::local_hfence_vvma_all(),
+        (HfenceKind::VvmaGva { .. }, FencePlan::Ranged { .. }) => {
+            plan.addrs().for_each(csr::local_hfence_vvma_gva);
+        }
+    }
+}
+
+/// `KVM_REQ_HFENCE`: performs the fences queued on `v`, on this hart, in
+/// the order they were asked for. Called with preemption off by the
+/// vCPU's task, with the VM's `hgatp` loaded.
+pub(crate) fn process_queued(v: &Vcpu, vm: &Vm) {
+    let vmid = vm.vmid();
+    while let Some(fence) = v.next_hfence() {
+        local(fence, vmid);
+    }
+}
