@@ -16,6 +16,7 @@
 #include <linux/mm.h>
 #include <linux/preempt.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/stat.h>
 #include <asm/kvm_riscv_glue.h>
 
 /* Stat names are user ABI: they match the C backend's exactly. */
@@ -103,6 +104,8 @@ static int glue_req(enum kvm_riscv_glue_req req)
 		return KVM_REQ_HFENCE_VVMA_ALL;
 	case KVM_RISCV_GLUE_REQ_HFENCE:
 		return KVM_REQ_HFENCE;
+	case KVM_RISCV_GLUE_REQ_STEAL_UPDATE:
+		return KVM_REQ_STEAL_UPDATE;
 	}
 	return KVM_REQ_HFENCE_GVMA_VMID_ALL;
 }
@@ -132,6 +135,9 @@ void kvm_riscv_glue_make_request(enum kvm_riscv_glue_req req,
 		break;
 	case KVM_RISCV_GLUE_REQ_HFENCE:
 		kvm_make_request(KVM_REQ_HFENCE, vcpu);
+		break;
+	case KVM_RISCV_GLUE_REQ_STEAL_UPDATE:
+		kvm_make_request(KVM_REQ_STEAL_UPDATE, vcpu);
 		break;
 	}
 }
@@ -186,6 +192,22 @@ void kvm_riscv_glue_srcu_read_lock(struct kvm_vcpu *vcpu)
 void kvm_riscv_glue_srcu_read_unlock(struct kvm_vcpu *vcpu)
 {
 	kvm_vcpu_srcu_read_unlock(vcpu);
+}
+
+/* Steal time needs the scheduler's per-task run delay. */
+bool kvm_riscv_glue_sched_info_on(void)
+{
+	return sched_info_on();
+}
+
+/* How long, in ns, the current task has waited on a runqueue. */
+u64 kvm_riscv_glue_run_delay(void)
+{
+#ifdef CONFIG_SCHED_INFO
+	return READ_ONCE(current->sched_info.run_delay);
+#else
+	return 0;
+#endif
 }
 
 /* cond_resched_lock() is a macro; mmu_lock is held by the caller. */

@@ -108,6 +108,8 @@ pub(crate) enum Request {
     HfenceVvmaAll,
     /// Perform the fences queued on the vCPU.
     Hfence,
+    /// Account the time the vCPU's task waited to run (SBI STA).
+    StealUpdate,
 }
 
 impl Request {
@@ -124,6 +126,7 @@ impl Request {
                 bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_HFENCE_VVMA_ALL
             }
             Request::Hfence => bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_HFENCE,
+            Request::StealUpdate => bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_STEAL_UPDATE,
         }
     }
 }

@@ -22,6 +22,7 @@ mod mmu;
 mod print;
 mod run;
 mod sbi;
+mod sta;
 mod switch;
 mod timer;
 mod tlb;

@@ -216,6 +216,9 @@ fn check_requests(v: &Vcpu) {
             let _cpu = NoPreempt::new();
             csr::local_hfence_vvma_all();
         }
+        if glue::check_request(Request::StealUpdate, vcpu) {
+            crate::sta::record(v);
+        }
         if glue::check_request(Request::Hfence, vcpu) {
             let _cpu = NoPreempt::new();
             crate::tlb::process_queued(v, Vm::of_vcpu(v));

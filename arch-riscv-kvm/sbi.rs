@@ -79,14 +79,19 @@ pub(crate) fn ecall(v: &Vcpu, run: &KvmRun<'_>) -> c_int {
                 SbiRet::ok(sbi::hsm_state(t.is_stopped(), blocking))
             }
         },
+        SbiOutcome::StaSetShmem { gpa } => crate::sta::set_shmem(v, gpa),
+        SbiOutcome::StaDisable => {
+            crate::sta::disable(v);
+            SbiRet::ok(0)
+        }
         SbiOutcome::HsmSuspend => {
             // The default retentive suspend: wait as for WFI.
             v.halt();
             SbiRet::ok(0)
         }
-        // PMU, steal time and the legacy calls need pieces of the backend
-        // that do not exist yet; their extensions are unavailable, so a
-        // guest only gets here by calling them regardless.
+        // PMU and the legacy calls need pieces of the backend that do not
+        // exist yet; their extensions are unavailable, so a guest only
+        // gets here by calling them regardless.
         _ => SbiRet::err(sbi::SBI_ERR_NOT_SUPPORTED),
     };
     match outcome.completion(ret) {
@@ -103,12 +108,19 @@ pub(crate) fn ecall(v: &Vcpu, run: &KvmRun<'_>) -> c_int {
 }
 
 /// SBI extensions a new vCPU has (BASE is always there): those the
-/// backend implements. PMU, DBCN and STA are unavailable until the code
-/// behind them exists. V01 is the C backend's placeholder entry, kept so
-/// userspace sees the same register list (the legacy calls themselves are
-/// compiled out there too, CONFIG_RISCV_SBI_V01 being off).
+/// backend implements, STA if the scheduler keeps run delays, and DBCN
+/// available but disabled until userspace, which answers its calls,
+/// enables it (as upstream). PMU is unavailable until the code behind it
+/// exists. V01 is the C backend's placeholder entry, kept so userspace
+/// sees the same register list (the legacy calls themselves are compiled
+/// out there too, CONFIG_RISCV_SBI_V01 being off).
 pub(crate) fn initial_status() -> [SbiExtStatus; KVM_RISCV_SBI_EXT_MAX as usize] {
     let mut status = [SbiExtStatus::Unavailable; KVM_RISCV_SBI_EXT_MAX as usize];
+    let mut set = |id: SbiExtId, to: SbiExtStatus| {
+        if let Some(s) = status.get_mut(id.get() as usize) {
+            *s = to;
+        }
+    };
     for id in [
         SbiExtId::V01,
         SbiExtId::TIME,
@@ -119,10 +131,12 @@ pub(crate) fn initial_status() -> [SbiExtStatus; KVM_RISCV_SBI_EXT_MAX as usize]
         SbiExtId::EXPERIMENTAL,
         SbiExtId::VENDOR,
     ] {
-        if let Some(s) = status.get_mut(id.get() as usize) {
-            *s = SbiExtStatus::Enabled;
-        }
+        set(id, SbiExtStatus::Enabled);
     }
+    if crate::sta::available() {
+        set(SbiExtId::STA, SbiExtStatus::Enabled);
+    }
+    set(SbiExtId::DBCN, SbiExtStatus::Disabled);
     status
 }
 

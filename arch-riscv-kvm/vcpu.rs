@@ -116,8 +116,10 @@ pub(crate) struct VcpuContext {
     pub(crate) mimpid: u64,
     /// Smstateen `sstateen0` of the guest.
     pub(crate) sstateen0: u64,
-    /// Steal-time shared memory address.
+    /// Steal-time shared memory address (`sta::NO_SHMEM`: none).
     pub(crate) sta_shmem: u64,
+    /// The task's run delay when steal time was last accounted.
+    pub(crate) sta_last_steal: u64,
 }
 
 impl VcpuContext {
@@ -209,6 +211,7 @@ impl VcpuArch {
             mvendorid,
             marchid,
             mimpid,
+            sta_shmem: crate::sta::NO_SHMEM,
             ..VcpuContext::default()
         };
         // A hart comes out of reset in VS-mode with interrupts off; WFI
@@ -297,6 +300,22 @@ impl Vcpu {
     /// The page cache G-stage page tables are allocated from.
     pub(crate) fn mmu_cache(&self) -> *mut bindings::kvm_mmu_memory_cache {
         self.arch.mmu_cache.get()
+    }
+
+    /// Steal-time shared memory and the run delay last accounted.
+    pub(crate) fn sta(&self) -> (u64, u64) {
+        // SAFETY: Copies out of the owner's context, see VcpuContext; the
+        // notifiers do not touch these fields.
+        unsafe { ((*self.ctx()).sta_shmem, (*self.ctx()).sta_last_steal) }
+    }
+
+    /// Sets what [`Vcpu::sta`] returns.
+    pub(crate) fn set_sta(&self, shmem: u64, last_steal: u64) {
+        // SAFETY: As in `sta()`, single stores.
+        unsafe {
+            (*self.ctx()).sta_shmem = shmem;
+            (*self.ctx()).sta_last_steal = last_steal;
+        }
     }
 
     /// The vCPU's id (`KVM_CREATE_VCPU`'s argument, the guest's hart id).
@@ -515,6 +534,8 @@ impl Vcpu {
         ctx.reset_fp();
         ctx.last_exit_cpu = -1;
         ctx.pending = PendingExit::None;
+        ctx.sta_shmem = crate::sta::NO_SHMEM;
+        ctx.sta_last_steal = 0;
         self.arch.irqs.store(0, Ordering::Release);
         timer::reset(self);
         if loaded {
@@ -875,6 +896,9 @@ unsafe extern "C" fn kvm_arch_vcpu_load(vcpu: *mut bindings::kvm_vcpu, cpu: c_in
     }
     crate::vm::Vm::of_vcpu(v).load_hgatp();
     timer::load(v);
+    // The task waited to run until now: account it as stolen.
+    // SAFETY: `vcpu` is live; setting a request bit is atomic.
+    unsafe { glue::make_request(Request::StealUpdate, vcpu) };
     if let (Some(host), Some(guest)) = (ctx.host_fp, ctx.fp) {
         switch::fp_save(&mut ctx.host_fp_regs, host);
         if ctx.sw.guest.sstatus & sstatus::FS != sstatus::FS_OFF {

@@ -26,6 +26,7 @@ enum kvm_riscv_glue_req {
 	KVM_RISCV_GLUE_REQ_HFENCE_GVMA_VMID_ALL,
 	KVM_RISCV_GLUE_REQ_HFENCE_VVMA_ALL,
 	KVM_RISCV_GLUE_REQ_HFENCE,
+	KVM_RISCV_GLUE_REQ_STEAL_UPDATE,
 };
 
 /* What the G-stage fault path needs to know about the host mapping. */
@@ -63,6 +64,8 @@ bool kvm_riscv_glue_work_pending(void);
 void kvm_riscv_glue_srcu_read_lock(struct kvm_vcpu *vcpu);
 void kvm_riscv_glue_srcu_read_unlock(struct kvm_vcpu *vcpu);
 void kvm_riscv_glue_cond_resched_mmu_lock(struct kvm *kvm);
+bool kvm_riscv_glue_sched_info_on(void);
+u64 kvm_riscv_glue_run_delay(void);
 void kvm_riscv_glue_enter_guest_mode(struct kvm_vcpu *vcpu);
 void kvm_riscv_glue_leave_guest_mode(struct kvm_vcpu *vcpu);
 void kvm_riscv_glue_local_irq_disable(void);
