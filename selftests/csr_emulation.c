@@ -12,7 +12,9 @@
  */
 #include "kvm_util.h"
 #include "processor.h"
+#include "rkvm_util.h"
 #include "ucall_common.h"
+#include "rkvm_util.h"
 
 /* csrrw a0, hstatus, t0 */
 #define CSRRW_HSTATUS	0x60029573UL
@@ -56,7 +58,6 @@ int main(void)
 {
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
-	struct ucall uc;
 
 	ksft_print_header();
 	ksft_set_plan(1);
@@ -65,16 +66,7 @@ int main(void)
 	vcpu_init_vector_tables(vcpu);
 	vm_install_exception_handler(vm, EXC_INST_ILLEGAL, illegal_handler);
 
-	vcpu_run(vcpu);
-	switch (get_ucall(vcpu, &uc)) {
-	case UCALL_DONE:
-		break;
-	case UCALL_ABORT:
-		REPORT_GUEST_ASSERT(uc);
-		break;
-	default:
-		TEST_FAIL("unexpected exit %s", exit_reason_str(vcpu->run->exit_reason));
-	}
+	rkvm_run_to_done(vcpu);
 	ksft_test_result_pass("hstatus traps as illegal, cycle/instret do not trap\n");
 	kvm_vm_free(vm);
 	ksft_finished();

@@ -30,6 +30,7 @@
 #include "processor.h"
 #include "test_util.h"
 #include "ucall_common.h"
+#include "rkvm_util.h"
 
 #define NR_FPRS		32
 
@@ -239,16 +240,7 @@ int main(void)
 	asm volatile("frcsr %0" : "=r" (saved_fcsr));
 
 	vcpu_run(vcpu);
-	switch (get_ucall(vcpu, &uc)) {
-	case UCALL_SYNC:
-		break;
-	case UCALL_ABORT:
-		REPORT_GUEST_ASSERT(uc);
-		break;
-	default:
-		TEST_FAIL("Unexpected exit before the sync: %s (%u)",
-			  exit_reason_str(vcpu->run->exit_reason), vcpu->run->exit_reason);
-	}
+	rkvm_expect_ucall(vcpu, UCALL_SYNC, &uc);
 	ksft_test_result(check_guest_regs(vcpu, guest_val, FCSR_GUEST, "at the sync"),
 			 "KVM_GET_ONE_REG sees the guest's f0-f31 and fcsr\n");
 
@@ -283,16 +275,7 @@ int main(void)
 	}
 	ksft_test_result(ok, "host f0-f31 and fcsr survive KVM_RUN\n");
 
-	switch (get_ucall(vcpu, &uc)) {
-	case UCALL_DONE:
-		break;
-	case UCALL_ABORT:
-		REPORT_GUEST_ASSERT(uc);
-		break;
-	default:
-		TEST_FAIL("Unexpected exit after the sync: %s (%u)",
-			  exit_reason_str(vcpu->run->exit_reason), vcpu->run->exit_reason);
-	}
+	rkvm_expect_ucall(vcpu, UCALL_DONE, &uc);
 	ksft_test_result_pass("guest sees its own and the host-set FP values after the exit\n");
 
 	ksft_test_result(check_guest_regs(vcpu, final_val, FCSR_SET, "at the end"),

@@ -27,6 +27,7 @@
 #include "sbi.h"
 #include "test_util.h"
 #include "ucall_common.h"
+#include "rkvm_util.h"
 
 #define SBI_EXT_RFENCE			0x52464E43
 #define SBI_RFENCE_SFENCE_VMA		1
@@ -128,7 +129,6 @@ struct vcpu_thread {
 static void *run_vcpu(void *arg)
 {
 	struct vcpu_thread *t = arg;
-	struct ucall uc;
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
@@ -136,17 +136,7 @@ static void *run_vcpu(void *arg)
 	TEST_ASSERT(!pthread_setaffinity_np(pthread_self(), sizeof(set), &set),
 		    "pin vCPU %u to CPU %d", t->vcpu->id, t->cpu);
 
-	vcpu_run(t->vcpu);
-	switch (get_ucall(t->vcpu, &uc)) {
-	case UCALL_DONE:
-		break;
-	case UCALL_ABORT:
-		REPORT_GUEST_ASSERT(uc);
-		break;
-	default:
-		TEST_FAIL("vCPU %u: unexpected exit %s", t->vcpu->id,
-			  exit_reason_str(t->vcpu->run->exit_reason));
-	}
+	rkvm_run_to_done(t->vcpu);
 	return NULL;
 }
 

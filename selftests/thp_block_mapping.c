@@ -32,6 +32,7 @@
 #include "processor.h"
 #include "test_util.h"
 #include "ucall_common.h"
+#include "rkvm_util.h"
 
 #define THP_SLOT	1
 #define THP_SIZE	(2UL << 20)
@@ -149,25 +150,6 @@ static unsigned long anon_huge_kb(void *addr)
 	return kb;
 }
 
-static void run_to_sync(struct kvm_vcpu *vcpu, uint64_t stage)
-{
-	struct ucall uc;
-
-	vcpu_run(vcpu);
-	switch (get_ucall(vcpu, &uc)) {
-	case UCALL_SYNC:
-		TEST_ASSERT(uc.args[1] == stage, "guest at stage %lu, want %lu",
-			    uc.args[1], stage);
-		break;
-	case UCALL_ABORT:
-		REPORT_GUEST_ASSERT(uc);
-		break;
-	default:
-		TEST_FAIL("unexpected exit: %s",
-			  exit_reason_str(vcpu->run->exit_reason));
-	}
-}
-
 int main(void)
 {
 	unsigned long *bitmap;
@@ -175,7 +157,6 @@ int main(void)
 	struct kvm_vm *vm;
 	uint64_t before, exits, page;
 	unsigned long huge_kb;
-	struct ucall uc;
 	uint8_t *hva;
 
 	ksft_print_header();
@@ -194,9 +175,9 @@ int main(void)
 	huge_kb = anon_huge_kb(hva);
 	TEST_REQUIRE(huge_kb >= REGION_SIZE / 1024);
 
-	run_to_sync(vcpu, 0);
+	rkvm_run_to_sync(vcpu, 0);
 	before = vcpu_exits(vcpu);
-	run_to_sync(vcpu, 1);
+	rkvm_run_to_sync(vcpu, 1);
 	exits = vcpu_exits(vcpu) - before;
 	TEST_ASSERT(exits <= MAX_BLOCK_EXITS,
 		    "writing %lu pages backed by %lu kB of huge pages took %lu exits: not mapped with blocks",
@@ -205,7 +186,7 @@ int main(void)
 			      REGION_PAGES, exits);
 
 	vm_mem_region_set_flags(vm, THP_SLOT, KVM_MEM_LOG_DIRTY_PAGES);
-	run_to_sync(vcpu, 2);
+	rkvm_run_to_sync(vcpu, 2);
 	bitmap = bitmap_zalloc(REGION_PAGES);
 	kvm_vm_get_dirty_log(vm, THP_SLOT, bitmap);
 	for (page = 0; page < REGION_PAGES; page++)
@@ -218,7 +199,7 @@ int main(void)
 
 	vm_mem_region_set_flags(vm, THP_SLOT, 0);
 	before = vcpu_exits(vcpu);
-	run_to_sync(vcpu, 3);
+	rkvm_run_to_sync(vcpu, 3);
 	exits = vcpu_exits(vcpu) - before;
 	TEST_ASSERT(exits <= MAX_BLOCK_EXITS,
 		    "reading %lu pages after dirty logging took %lu exits: blocks not restored",
@@ -226,8 +207,7 @@ int main(void)
 	ksft_test_result_pass("blocks come back after dirty logging (%lu exits), data intact\n",
 			      exits);
 
-	vcpu_run(vcpu);
-	TEST_ASSERT(get_ucall(vcpu, &uc) == UCALL_DONE, "guest did not finish");
+	rkvm_run_to_done(vcpu);
 	kvm_vm_free(vm);
 	ksft_finished();
 }
