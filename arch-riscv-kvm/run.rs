@@ -19,19 +19,19 @@ use crate::vcpu::{PendingExit, Vcpu};
 use crate::vm::Vm;
 
 /// `scause` values the dispatcher distinguishes.
-mod cause {
-    pub(super) const INTERRUPT: usize = 1 << 63;
-    pub(super) const ILLEGAL_INSN: usize = 2;
-    pub(super) const BREAKPOINT: usize = 3;
-    pub(super) const LOAD_MISALIGNED: usize = 4;
-    pub(super) const LOAD_ACCESS: usize = 5;
-    pub(super) const STORE_MISALIGNED: usize = 6;
-    pub(super) const STORE_ACCESS: usize = 7;
-    pub(super) const VS_ECALL: usize = 10;
-    pub(super) const FETCH_GUEST_PAGE_FAULT: usize = 20;
-    pub(super) const LOAD_GUEST_PAGE_FAULT: usize = 21;
-    pub(super) const VIRTUAL_INSN: usize = 22;
-    pub(super) const STORE_GUEST_PAGE_FAULT: usize = 23;
+pub(crate) mod cause {
+    pub(crate) const INTERRUPT: usize = 1 << 63;
+    pub(crate) const ILLEGAL_INSN: usize = 2;
+    pub(crate) const BREAKPOINT: usize = 3;
+    pub(crate) const LOAD_MISALIGNED: usize = 4;
+    pub(crate) const LOAD_ACCESS: usize = 5;
+    pub(crate) const STORE_MISALIGNED: usize = 6;
+    pub(crate) const STORE_ACCESS: usize = 7;
+    pub(crate) const VS_ECALL: usize = 10;
+    pub(crate) const FETCH_GUEST_PAGE_FAULT: usize = 20;
+    pub(crate) const LOAD_GUEST_PAGE_FAULT: usize = 21;
+    pub(crate) const VIRTUAL_INSN: usize = 22;
+    pub(crate) const STORE_GUEST_PAGE_FAULT: usize = 23;
 }
 
 /// A trap out of the guest, as read right after the world switch.

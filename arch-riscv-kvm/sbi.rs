@@ -10,9 +10,11 @@ use kernel::ffi::c_int;
 
 use crate::kvm_run::KvmRun;
 use crate::logic::onereg::{SbiExtId, SbiExtStatus, KVM_RISCV_SBI_EXT_MAX};
-use crate::logic::sbi::{self, Completion, SbiCall, SbiEnv, SbiOutcome, SbiRet};
+use crate::logic::sbi::{self, Completion, LegacyHartMask, SbiCall, SbiEnv, SbiOutcome, SbiRet};
+use crate::run::{cause, redirect_trap, Trap};
+use crate::switch::{self, UnprivTrap};
 use crate::tlb;
-use crate::vcpu::{PendingExit, Vcpu};
+use crate::vcpu::{Irq, PendingExit, Vcpu};
 use crate::vm::Vm;
 
 /// Handles the ecall the guest trapped with; the return value follows
@@ -84,14 +86,42 @@ pub(crate) fn ecall(v: &Vcpu, run: &KvmRun<'_>) -> c_int {
             crate::sta::disable(v);
             SbiRet::ok(0)
         }
+        SbiOutcome::LegacySetTimer { next_cycle } => {
+            crate::timer::set_next_event(v, next_cycle);
+            SbiRet::ok(0)
+        }
+        SbiOutcome::LegacyClearIpi => {
+            v.unset_interrupt(Irq::Soft);
+            SbiRet::ok(0)
+        }
+        SbiOutcome::LegacySendIpi { harts } => match legacy_hart_mask(v, harts) {
+            Ok(mask) => {
+                // Bits naming no vCPU are skipped (upstream oopses).
+                for id in (0..u64::BITS).filter(|b| mask & (1 << b) != 0) {
+                    if let Some(t) = vcpu_by_id(v, id) {
+                        t.set_interrupt(Irq::Soft);
+                    }
+                }
+                SbiRet::ok(0)
+            }
+            Err(trap) => return legacy_fault(v, &trap),
+        },
+        SbiOutcome::LegacyRemoteFence { fence, harts } => match legacy_hart_mask(v, harts) {
+            Ok(mask) => {
+                let harts = tlb::Harts { base: 0, mask };
+                tlb::remote(Vm::of_vcpu(v), harts, fence.request());
+                SbiRet::ok(0)
+            }
+            Err(trap) => return legacy_fault(v, &trap),
+        },
         SbiOutcome::HsmSuspend => {
             // The default retentive suspend: wait as for WFI.
             v.halt();
             SbiRet::ok(0)
         }
-        // PMU and the legacy calls need pieces of the backend that do not
-        // exist yet; their extensions are unavailable, so a guest only
-        // gets here by calling them regardless.
+        // PMU needs pieces of the backend that do not exist yet; its
+        // extension is unavailable, so a guest only gets here by calling
+        // it regardless.
         _ => SbiRet::err(sbi::SBI_ERR_NOT_SUPPORTED),
     };
     match outcome.completion(ret) {
@@ -107,13 +137,66 @@ pub(crate) fn ecall(v: &Vcpu, run: &KvmRun<'_>) -> c_int {
     }
 }
 
+/// Times a hart mask read faults its G-stage page in before giving up
+/// (an MMU notifier may unmap it again in between).
+const MASK_READ_TRIES: usize = 3;
+
+/// The hart mask of a legacy call: given, or read from guest memory as
+/// the guest's S-mode would. `Err` is the fault the guest takes instead.
+///
+/// A guest-page fault is the host's business, not the guest's: the page
+/// is mapped and the read retried. (The C backend hands such a fault to
+/// the guest, which cannot make sense of it.) Memory that cannot be
+/// mapped makes a load access fault for the guest.
+fn legacy_hart_mask(v: &Vcpu, harts: LegacyHartMask) -> Result<u64, UnprivTrap> {
+    let addr = match harts {
+        LegacyHartMask::Mask(mask) => return Ok(mask),
+        LegacyHartMask::InGuestMemory { addr } => addr,
+    };
+    let mut last = UnprivTrap::default();
+    for _ in 0..MASK_READ_TRIES {
+        match switch::read_guest_ulong(addr as usize, v.hstatus()) {
+            Ok(mask) => return Ok(mask as u64),
+            Err(t) if t.scause == cause::LOAD_GUEST_PAGE_FAULT => {
+                last = t;
+                let gpa = ((t.htval as u64) << 2) | (t.stval as u64 & 3);
+                if !matches!(Vm::of_vcpu(v).fault_in(v, gpa, false), Ok(true)) {
+                    break;
+                }
+            }
+            Err(t) => return Err(t),
+        }
+    }
+    Err(UnprivTrap {
+        scause: cause::LOAD_ACCESS,
+        htval: 0,
+        htinst: 0,
+        ..last
+    })
+}
+
+/// The guest's hart mask could not be read: the guest takes that fault
+/// at its `ecall`, which is not carried out (nor skipped).
+fn legacy_fault(v: &Vcpu, fault: &UnprivTrap) -> c_int {
+    let trap = Trap {
+        sepc: v.pc(),
+        scause: fault.scause,
+        stval: fault.stval,
+        htval: fault.htval,
+        htinst: fault.htinst,
+    };
+    redirect_trap(v, &trap);
+    1
+}
+
 /// SBI extensions a new vCPU has (BASE is always there): those the
 /// backend implements, STA if the scheduler keeps run delays, and DBCN
 /// available but disabled until userspace, which answers its calls,
 /// enables it (as upstream). PMU is unavailable until the code behind it
-/// exists. V01 is the C backend's placeholder entry, kept so userspace
-/// sees the same register list (the legacy calls themselves are compiled
-/// out there too, CONFIG_RISCV_SBI_V01 being off).
+/// exists. The legacy v0.1 calls are handled when the kernel has
+/// CONFIG_RISCV_SBI_V01, as upstream; without it V01 stays the C
+/// backend's placeholder entry, enabled but answering nothing, so
+/// userspace sees the same register list either way.
 pub(crate) fn initial_status() -> [SbiExtStatus; KVM_RISCV_SBI_EXT_MAX as usize] {
     let mut status = [SbiExtStatus::Unavailable; KVM_RISCV_SBI_EXT_MAX as usize];
     let mut set = |id: SbiExtId, to: SbiExtStatus| {
@@ -150,7 +233,7 @@ fn env(v: &Vcpu) -> SbiEnv {
     let online = unsafe { bindings::kvm_riscv_glue_online_vcpus(v.kvm()) };
     SbiEnv {
         sbi: status,
-        v01: false,
+        v01: cfg!(CONFIG_RISCV_SBI_V01),
         mvendorid,
         marchid,
         mimpid,

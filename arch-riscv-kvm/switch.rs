@@ -520,6 +520,18 @@ global_asm!(
     "csrw hstatus, a2",
     "mv a0, t1",
     "ret",
+    // The same for the unsigned long at a0, read as the guest's S-mode
+    // would (HLV.D; hstatus.SPVP is the guest's).
+    ".balign 4",
+    ".global kvm_riscv_rs_read_guest_ulong",
+    "kvm_riscv_rs_read_guest_ulong:",
+    "csrrw a2, hstatus, a2",
+    "la t0, 3f",
+    "csrrw t0, stvec, t0",
+    "li t1, 0",
+    // hlv.d t1, (a0)
+    ".insn r 0x73, 4, 0x36, t1, a0, x0",
+    "j 2b",
     ".balign 4",
     "3:",
     "csrr t4, sepc",
@@ -546,6 +558,7 @@ global_asm!(
 
 extern "C" {
     fn kvm_riscv_rs_read_guest_insn(addr: usize, trap: *mut UnprivTrap, hstatus: usize) -> usize;
+    fn kvm_riscv_rs_read_guest_ulong(addr: usize, trap: *mut UnprivTrap, hstatus: usize) -> usize;
 }
 
 /// Fetches the guest instruction at `addr` through the guest's own
@@ -568,4 +581,20 @@ pub(crate) fn read_guest_insn(addr: usize, hstatus: usize) -> Result<u32, Unpriv
         return Err(trap);
     }
     Ok(word as u32)
+}
+
+/// Reads the `unsigned long` at guest virtual address `addr` as the
+/// guest's S-mode would (`kvm_riscv_vcpu_unpriv_read()`), with the guest's
+/// `hstatus`.
+///
+/// On a fault, returns the trap to redirect to the guest.
+pub(crate) fn read_guest_ulong(addr: usize, hstatus: usize) -> Result<usize, UnprivTrap> {
+    let mut trap = UnprivTrap::default();
+    let _cpu = crate::glue::IrqsOff::new();
+    // SAFETY: As in `read_guest_insn()`.
+    let value = unsafe { kvm_riscv_rs_read_guest_ulong(addr, &mut trap, hstatus) };
+    if trap.scause != 0 {
+        return Err(trap);
+    }
+    Ok(value)
 }

@@ -368,6 +368,11 @@ impl Vcpu {
         self.ctx_regs().hstatus
     }
 
+    /// The guest pc (of the trapping instruction, after an exit).
+    pub(crate) fn pc(&self) -> usize {
+        self.ctx_regs().sepc
+    }
+
     /// Sets the guest pc.
     pub(crate) fn set_pc(&self, pc: usize) {
         // SAFETY: A single store, see VcpuContext.
