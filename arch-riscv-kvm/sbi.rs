@@ -104,7 +104,7 @@ pub(crate) fn ecall(v: &Vcpu, run: &KvmRun<'_>) -> c_int {
                 }
                 SbiRet::ok(0)
             }
-            Err(trap) => return legacy_fault(v, &trap),
+            Err(why) => return mask_unread(v, why),
         },
         SbiOutcome::LegacyRemoteFence { fence, harts } => match legacy_hart_mask(v, harts) {
             Ok(mask) => {
@@ -112,7 +112,7 @@ pub(crate) fn ecall(v: &Vcpu, run: &KvmRun<'_>) -> c_int {
                 tlb::remote(Vm::of_vcpu(v), harts, fence.request());
                 SbiRet::ok(0)
             }
-            Err(trap) => return legacy_fault(v, &trap),
+            Err(why) => return mask_unread(v, why),
         },
         SbiOutcome::HsmSuspend => {
             // The default retentive suspend: wait as for WFI.
@@ -137,56 +137,68 @@ pub(crate) fn ecall(v: &Vcpu, run: &KvmRun<'_>) -> c_int {
     }
 }
 
-/// Times a hart mask read faults its G-stage page in before giving up
-/// (an MMU notifier may unmap it again in between).
-const MASK_READ_TRIES: usize = 3;
+/// Why a legacy call's hart mask could not be read.
+enum MaskUnread {
+    /// The guest takes this fault at its `ecall`.
+    Fault(UnprivTrap),
+    /// A page the read needs was mapped in the G-stage: the guest runs
+    /// its `ecall` again (nothing was done yet), which reads further.
+    Retry,
+    /// `KVM_RUN` fails with this errno.
+    Error(c_int),
+}
 
 /// The hart mask of a legacy call: given, or read from guest memory as
-/// the guest's S-mode would. `Err` is the fault the guest takes instead.
+/// the guest's S-mode would.
 ///
-/// A guest-page fault is the host's business, not the guest's: the page
-/// is mapped and the read retried. (The C backend hands such a fault to
-/// the guest, which cannot make sense of it.) Memory that cannot be
-/// mapped makes a load access fault for the guest.
-fn legacy_hart_mask(v: &Vcpu, harts: LegacyHartMask) -> Result<u64, UnprivTrap> {
+/// A guest-page fault during the read is the host's business, not the
+/// guest's: the page is mapped and the call retried, one page per try
+/// (the guest's page-table pages may need it too). The C backend hands
+/// such a fault to the guest, which cannot make sense of it. Memory no
+/// memslot backs makes a load access fault for the guest.
+fn legacy_hart_mask(v: &Vcpu, harts: LegacyHartMask) -> Result<u64, MaskUnread> {
     let addr = match harts {
         LegacyHartMask::Mask(mask) => return Ok(mask),
         LegacyHartMask::InGuestMemory { addr } => addr,
     };
-    let mut last = UnprivTrap::default();
-    for _ in 0..MASK_READ_TRIES {
-        match switch::read_guest_ulong(addr as usize, v.hstatus()) {
-            Ok(mask) => return Ok(mask as u64),
-            Err(t) if t.scause == cause::LOAD_GUEST_PAGE_FAULT => {
-                last = t;
-                let gpa = ((t.htval as u64) << 2) | (t.stval as u64 & 3);
-                if !matches!(Vm::of_vcpu(v).fault_in(v, gpa, false), Ok(true)) {
-                    break;
-                }
-            }
-            Err(t) => return Err(t),
-        }
+    let trap = match switch::read_guest_ulong(addr as usize, v.hstatus()) {
+        Ok(mask) => return Ok(mask as u64),
+        Err(trap) => trap,
+    };
+    if trap.scause != cause::LOAD_GUEST_PAGE_FAULT {
+        return Err(MaskUnread::Fault(trap));
     }
-    Err(UnprivTrap {
-        scause: cause::LOAD_ACCESS,
-        htval: 0,
-        htinst: 0,
-        ..last
-    })
+    let gpa = ((trap.htval as u64) << 2) | (trap.stval as u64 & 3);
+    match Vm::of_vcpu(v).fault_in(v, gpa, false) {
+        Ok(true) => Err(MaskUnread::Retry),
+        Ok(false) => Err(MaskUnread::Fault(UnprivTrap {
+            scause: cause::LOAD_ACCESS,
+            htval: 0,
+            htinst: 0,
+            ..trap
+        })),
+        Err(e) => Err(MaskUnread::Error(e.to_errno())),
+    }
 }
 
-/// The guest's hart mask could not be read: the guest takes that fault
-/// at its `ecall`, which is not carried out (nor skipped).
-fn legacy_fault(v: &Vcpu, fault: &UnprivTrap) -> c_int {
-    let trap = Trap {
-        sepc: v.pc(),
-        scause: fault.scause,
-        stval: fault.stval,
-        htval: fault.htval,
-        htinst: fault.htinst,
-    };
-    redirect_trap(v, &trap);
-    1
+/// Ends a legacy call whose hart mask could not be read; the `ecall` is
+/// neither carried out nor skipped.
+fn mask_unread(v: &Vcpu, why: MaskUnread) -> c_int {
+    match why {
+        MaskUnread::Fault(fault) => {
+            let trap = Trap {
+                sepc: v.pc(),
+                scause: fault.scause,
+                stval: fault.stval,
+                htval: fault.htval,
+                htinst: fault.htinst,
+            };
+            redirect_trap(v, &trap);
+            1
+        }
+        MaskUnread::Retry => 1,
+        MaskUnread::Error(errno) => errno,
+    }
 }
 
 /// SBI extensions a new vCPU has (BASE is always there): those the

@@ -88,29 +88,33 @@ fn write_u64(v: &Vcpu, gpa: u64, value: u64, len: usize) -> Option<()> {
 }
 
 /// `KVM_REQ_STEAL_UPDATE`: adds the run delay since the last update to the
-/// guest's `steal`. Guest memory the guest made unusable (the memslot went
-/// away) stops the accounting, as upstream does.
+/// guest's `steal`, between two increments of `sequence`.
+///
+/// Once `sequence` is odd, the guest's reader spins until it is even
+/// again, so the closing increment is written whatever happens to the
+/// rest. Guest memory that cannot be read at all (the memslot went away)
+/// stops the accounting, as upstream does.
 pub(crate) fn record(v: &Vcpu) {
     let (shmem, last) = v.sta();
     if shmem == NO_SHMEM {
         return;
     }
-    if update(v, shmem, last).is_none() {
+    let Some(sequence) = read_u64(v, shmem + SEQUENCE, 4).map(|s| s as u32) else {
         v.set_sta(NO_SHMEM, 0);
+        return;
+    };
+    if write_u64(v, shmem + SEQUENCE, u64::from(sequence.wrapping_add(1)), 4).is_none() {
+        return;
     }
-}
-
-fn update(v: &Vcpu, shmem: u64, last: u64) -> Option<()> {
-    let sequence = read_u64(v, shmem + SEQUENCE, 4)? as u32;
-    write_u64(v, shmem + SEQUENCE, u64::from(sequence.wrapping_add(1)), 4)?;
-    let steal = read_u64(v, shmem + STEAL, 8)?;
-    let now = run_delay();
-    v.set_sta(shmem, now);
-    write_u64(
-        v,
-        shmem + STEAL,
-        steal.wrapping_add(now.wrapping_sub(last)),
-        8,
-    )?;
-    write_u64(v, shmem + SEQUENCE, u64::from(sequence.wrapping_add(2)), 4)
+    if let Some(steal) = read_u64(v, shmem + STEAL, 8) {
+        let now = run_delay();
+        v.set_sta(shmem, now);
+        let _ = write_u64(
+            v,
+            shmem + STEAL,
+            steal.wrapping_add(now.wrapping_sub(last)),
+            8,
+        );
+    }
+    let _ = write_u64(v, shmem + SEQUENCE, u64::from(sequence.wrapping_add(2)), 4);
 }

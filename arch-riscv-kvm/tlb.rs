@@ -87,6 +87,13 @@ pub(crate) fn remote_gvma(vm: &Vm, changed: FlushRange) {
     remote(vm, Harts::ALL, request);
 }
 
+/// Has every vCPU of `vm` drop all its G-stage translations, the cached
+/// pointers to intermediate tables included (a ranged fence only drops
+/// leaves).
+pub(crate) fn remote_gvma_all(vm: &Vm) {
+    remote(vm, Harts::ALL, FenceRequest::Flush(FullFlush::GvmaVmidAll));
+}
+
 /// Performs `fence` on this hart. `vmid` is the VM's, whose `hgatp` is
 /// loaded here: VS-stage fences apply to the VMID in `hgatp`.
 fn local(fence: HfenceKind, vmid: usize) {

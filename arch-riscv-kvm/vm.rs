@@ -10,6 +10,7 @@ use kernel::alloc::{allocator::KVmalloc, Allocator};
 use kernel::bindings;
 use kernel::ffi::{c_int, c_long, c_uint, c_ulong};
 use kernel::prelude::*;
+use kernel::sync::{new_mutex, Mutex};
 use kernel::types::Opaque;
 
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -21,7 +22,7 @@ use crate::logic::gstage::{GStageMode, HGATP_MODE_SHIFT, PAGE_SHIFT};
 use crate::logic::hfence::FlushRange;
 use crate::logic::pte::{self, Perms, Pte, SlotSpan};
 use crate::logic::vmid::{VmidSpace, HGATP_VMID_MASK, HGATP_VMID_SHIFT};
-use crate::mmu::{GStage, MapChange};
+use crate::mmu::{GStage, MapChange, RetiredTables};
 use crate::tlb;
 use crate::vcpu::Vcpu;
 
@@ -47,6 +48,9 @@ pub(crate) struct VmArch {
     vmid_version: AtomicU64,
     /// Guest `time` minus host `time` (`htimedelta`).
     time_delta: AtomicU64,
+    /// Tables blocks replaced, freed with the VM.
+    #[pin]
+    retired: Mutex<RetiredTables>,
 }
 
 impl VmArch {
@@ -57,6 +61,7 @@ impl VmArch {
             vmid_version: AtomicU64::new(VmidSpace::UNASSIGNED_VERSION),
             // A guest's time starts at zero when it is created.
             time_delta: AtomicU64::new(0u64.wrapping_sub(crate::host::read_time())),
+            retired <- new_mutex!(RetiredTables::default(), "VmArch::retired"),
         })
     }
 }
@@ -291,12 +296,13 @@ impl Vm {
         }
         // SAFETY: Locked above.
         unsafe { bindings::spin_unlock(&raw mut (*kvm).mmu_lock) };
-        tlb::remote_gvma(self, changed);
         if let Some(old) = orphan {
-            // SAFETY: `remote_gvma()` waited for every vCPU in the guest
-            // to leave it, and each fences the block's range, all that the
-            // subtree translated, before entering it again.
-            unsafe { old.free() };
+            // TLBs may cache pointers into the old tables, which a ranged
+            // fence would leave.
+            tlb::remote_gvma_all(self);
+            self.arch.retired.lock().keep(old);
+        } else {
+            tlb::remote_gvma(self, changed);
         }
         // SAFETY: Drops the reference gfn_to_pfn_prot() took.
         unsafe {
@@ -535,9 +541,11 @@ unsafe fn unmap_and_flush(kvm: *mut bindings::kvm, start: u64, end: u64) {
     unsafe { bindings::spin_lock(&raw mut (*kvm).mmu_lock) };
     // SAFETY: mmu_lock held.
     let changed = unsafe { vm.leaves(start, end, |_| Some(Pte(0))) };
+    // Before the lock goes: whoever takes it next and finds the entries
+    // clear must be able to rely on no TLB still holding them.
+    tlb::remote_gvma(vm, changed);
     // SAFETY: Locked above.
     unsafe { bindings::spin_unlock(&raw mut (*kvm).mmu_lock) };
-    tlb::remote_gvma(vm, changed);
 }
 
 /// Drops every G-stage mapping of the VM (its mm is going away).
@@ -593,7 +601,6 @@ unsafe extern "C" fn kvm_unmap_gfn_range(
     } else {
         usize::MAX
     };
-    let mut changed = FlushRange::EMPTY;
     let mut at = start;
     loop {
         // SAFETY: The caller holds mmu_lock (retaken below if dropped).
@@ -602,16 +609,17 @@ unsafe extern "C" fn kvm_unmap_gfn_range(
                 .gstage
                 .for_each_leaf(at, end, budget, |_| Some(Pte(0)))
         };
-        changed.merge(walked.changed);
+        // Fenced before the lock can go: a concurrent invalidation of the
+        // same pages finds them clear and returns, and its caller frees
+        // them; no TLB may still map them by then.
+        tlb::remote_gvma(vm, walked.changed);
         let Some(next) = walked.resume else { break };
-        // Entries already cleared stay cleared while the lock is dropped:
-        // the invalidation in progress keeps faults from mapping them
-        // again, and the walk resumes from the root.
+        // The invalidation in progress keeps faults from mapping the
+        // cleared entries again, and the walk resumes from the root.
         // SAFETY: mmu_lock is held, and `may_block` lets it be dropped.
         unsafe { bindings::kvm_riscv_glue_cond_resched_mmu_lock(kvm) };
         at = next;
     }
-    tlb::remote_gvma(vm, changed);
     false
 }
 

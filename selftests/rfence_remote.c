@@ -16,6 +16,13 @@
  *
  * The guest's own page table is reached through an extra guest mapping of
  * the page that holds DATA_GVA's leaf entry.
+ *
+ * What this can catch under QEMU: a fence that never reaches vCPU 1, or a
+ * call that returns before vCPU 1 left the guest (with the request left
+ * out, it failed 10 runs of 10). What it cannot: QEMU drops its whole TLB
+ * on every hfence.vvma and every switch into or out of the guest, so the
+ * range and ASID of the fence are checked by the host tests of
+ * logic::hfence only.
  */
 #include <pthread.h>
 #include <sched.h>
