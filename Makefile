@@ -3,6 +3,7 @@
 #   make run                      build everything, boot the emulated host
 #   make test                     host tests + every selftest on the Rust backend
 #   make test KVM_BACKEND=upstream   the same suite on the upstream C backend
+#   make bench                    benchmarks, Rust against upstream C
 #
 # Everything is built under build/; see README.md.
 
@@ -21,7 +22,7 @@ PROJECT_KSRC := Kconfig $(shell find arch-riscv-kvm include-uapi rust -type f \
 			-not -path 'arch-riscv-kvm/target/*' 2>/dev/null)
 CONFIG_SRC := configs/kvm-rs.config
 PATCHES := $(wildcard patches/*.patch)
-SELFTEST_SRC := $(wildcard selftests/*.c selftests/*.h) selftests/Makefile
+SELFTEST_SRC := $(wildcard selftests/*.c selftests/*.h selftests/bench/*.c) selftests/Makefile
 
 SETUP := $(BUILD)/.setup.stamp
 TREE = $(BUILD)/linux-$(1)
@@ -29,7 +30,7 @@ KERNEL = $(BUILD)/.kernel-$(1).stamp
 SELFTESTS := $(BUILD)/.selftests.stamp
 INITRAMFS = $(BUILD)/initramfs-$(1).cpio
 
-.PHONY: all setup kernel selftests initramfs test host-test run clean distclean
+.PHONY: all setup kernel selftests initramfs test host-test run bench clean distclean
 .DELETE_ON_ERROR:
 
 all: kernel
@@ -79,6 +80,10 @@ host-test: $(SETUP)
 
 test: $(call INITRAMFS,$(KVM_BACKEND))
 	@$(S)/run-tests.sh $(KVM_BACKEND)
+
+# Rust against upstream C, in one run: both initramfs are needed.
+bench: $(call INITRAMFS,rust) $(call INITRAMFS,upstream)
+	@$(S)/bench.sh
 
 run: $(call INITRAMFS,$(KVM_BACKEND))
 	@$(S)/boot.sh $(KVM_BACKEND) shell

@@ -11,6 +11,7 @@
 #   tests   (default) run everything, then power off
 #   shell   load kvm.ko and start an interactive shell (make run)
 #   noh     the CPU has no H extension: check that loading fails cleanly
+#   bench   run each /bench/* program rkvm.repeat times (scripts/bench.sh)
 # rkvm.only=SUITE/NAME[,SUITE/NAME...] runs only those selftests, and
 # rkvm.repeat=N runs each of them N times (no retry): for chasing a flake,
 # e.g. `make test RKVM_APPEND="rkvm.only=upstream/arch_timer rkvm.repeat=50"`.
@@ -100,6 +101,18 @@ reload_module() {
 }
 
 case $mode in
+bench)
+	insmod /kvm.ko
+	echo "backend: $(cat /backend)"
+	for b in /bench/*; do
+		i=0
+		while [ "$i" -lt "$repeat" ]; do
+			"$b" 2>&1 || echo "BENCH-FAILED $(basename "$b")"
+			i=$((i + 1))
+		done
+	done
+	finish
+	;;
 noh)
 	check project/load_fails_without_h_extension load_fails_without_h
 	finish

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# bench.sh: the benchmarks of selftests/bench/ on both backends, in one
+# run: the emulated host boots the Rust backend, then the upstream C one,
+# and runs each benchmark RKVM_BENCH_REPEAT times (default 5). Prints the
+# median of each measure per backend and the ratio Rust / C (below 1:
+# the Rust backend is faster). Logs go to build/bench/.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+out=$BUILD/bench
+repeat=${RKVM_BENCH_REPEAT:-5}
+mkdir -p "$out"
+for backend in rust upstream; do
+	step "benchmarks on the $backend backend ($repeat runs each)"
+	RKVM_APPEND="rkvm.repeat=$repeat" timeout --foreground -k 10 1800 \
+		"$TOP/scripts/boot.sh" "$backend" bench > "$out/$backend.log"
+	grep -q '^RKVM-DONE' "$out/$backend.log" || die "the $backend boot did not finish: see $out/$backend.log"
+	if grep -a '^BENCH-FAILED' "$out/$backend.log"; then
+		die "a benchmark failed on the $backend backend: see $out/$backend.log"
+	fi
+done
+
+# median FILE MEASURE: the median ns/op of MEASURE in FILE.
+median() {
+	grep -a "^BENCH $2 " "$1" | awk '{print $3}' | sort -g |
+		awk '{v[NR] = $1} END { if (NR == 0) exit 1; print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+printf '%-16s %14s %14s %8s\n' measure "Rust ns/op" "C ns/op" "Rust/C"
+for m in $(grep -a '^BENCH ' "$out/rust.log" | awk '{print $2}' | awk '!seen[$0]++'); do
+	r=$(median "$out/rust.log" "$m") c=$(median "$out/upstream.log" "$m")
+	printf '%-16s %14.1f %14.1f %8.2f\n' "$m" "$r" "$c" "$(echo "$r / $c" | bc -l)"
+done | tee "$out/summary"
