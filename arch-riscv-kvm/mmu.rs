@@ -122,7 +122,10 @@ impl GStage {
                         mode: self.mode,
                     }));
                 }
-                return Ok(if flush || (old.is_valid() && old != leaf) {
+                // Other harts only need a fence if they may hold a
+                // translation that allows more than the new one.
+                let stale = old.is_valid() && old != leaf && !old.widened_by(leaf);
+                return Ok(if flush || stale {
                     MapChange::Changed
                 } else {
                     MapChange::New
@@ -238,7 +241,9 @@ impl GStage {
 /// What [`GStage::map`] did to the table.
 #[must_use]
 pub(crate) enum MapChange {
-    /// The entry was empty: only this CPU may have cached it as invalid.
+    /// The entry was empty, or only gained access rights: only this CPU
+    /// faulted on it and needs a (local) fence; other CPUs fault and fence
+    /// themselves if they use what they may have cached.
     New,
     /// A valid translation changed: other CPUs' TLBs must drop it.
     Changed,

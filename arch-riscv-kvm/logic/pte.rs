@@ -229,6 +229,21 @@ impl Pte {
         self.0 & PTE_D != 0
     }
 
+    /// Whether replacing leaf `self` with leaf `new` only widens access to
+    /// the same memory: the same frame and attributes, with every access
+    /// right (R, W, X, U) of `self` kept. TLB entries still holding `self`
+    /// then allow less than the table, so a hart using one just faults
+    /// and fences locally: no remote fence is needed (a write fault under
+    /// dirty logging is the common case). The A and D bits do not count.
+    pub const fn widened_by(self, new: Pte) -> bool {
+        const RIGHTS: u64 = PTE_R | PTE_W | PTE_X | PTE_U;
+        const REST: u64 = !(RIGHTS | PTE_A | PTE_D);
+        self.is_leaf()
+            && new.is_leaf()
+            && self.0 & REST == new.0 & REST
+            && self.0 & RIGHTS & !new.0 == 0
+    }
+
     /// The entry with W cleared, as dirty logging installs it: the next
     /// guest write faults and is recorded. Everything else is kept.
     pub const fn with_write_protect(self) -> Pte {

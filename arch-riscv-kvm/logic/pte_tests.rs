@@ -464,3 +464,23 @@ fn walk_reads_at_most_one_entry_per_level() {
         assert_eq!(reads, mode.levels());
     }
 }
+
+#[test]
+fn widening_keeps_frame_and_rights() {
+    let ro = Pte::leaf(0x1234, 0, Perms::READ_EXEC).unwrap();
+    let rw = Pte::leaf(0x1234, 0, Perms::READ_WRITE_EXEC).unwrap();
+    // Dirty logging's write fault: RO to RW of the same page.
+    assert!(ro.widened_by(rw));
+    // A write-protected entry (W cleared in place) widened again.
+    assert!(rw.with_write_protect().widened_by(rw));
+    // Aging cleared A: still only a widening.
+    assert!(ro.with_accessed_cleared().widened_by(rw));
+    assert!(rw.widened_by(rw));
+    // Narrowing, another frame, another level's entry, or no entry at all
+    // needs the remote fence.
+    assert!(!rw.widened_by(ro));
+    assert!(!ro.widened_by(Pte::leaf(0x1235, 0, Perms::READ_WRITE_EXEC).unwrap()));
+    assert!(!Pte(0).widened_by(rw));
+    assert!(!Pte::table(0x1234).unwrap().widened_by(rw));
+    assert!(!ro.widened_by(Pte(0)));
+}
