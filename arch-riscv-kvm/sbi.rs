@@ -9,7 +9,6 @@ use kernel::bindings;
 use kernel::ffi::c_int;
 
 use crate::kvm_run::KvmRun;
-use crate::logic::onereg::{SbiExtId, SbiExtStatus, KVM_RISCV_SBI_EXT_MAX};
 use crate::logic::sbi::{self, Completion, LegacyHartMask, SbiCall, SbiEnv, SbiOutcome, SbiRet};
 use crate::run::{cause, redirect_trap, Trap};
 use crate::switch::{self, UnprivTrap};
@@ -199,40 +198,6 @@ fn mask_unread(v: &Vcpu, why: MaskUnread) -> c_int {
         MaskUnread::Retry => 1,
         MaskUnread::Error(errno) => errno,
     }
-}
-
-/// SBI extensions a new vCPU has (BASE is always there): those the
-/// backend implements, STA if the scheduler keeps run delays, and DBCN
-/// available but disabled until userspace, which answers its calls,
-/// enables it (as upstream). PMU is unavailable until the code behind it
-/// exists. The legacy v0.1 calls are handled when the kernel has
-/// CONFIG_RISCV_SBI_V01, as upstream; without it V01 stays the C
-/// backend's placeholder entry, enabled but answering nothing, so
-/// userspace sees the same register list either way.
-pub(crate) fn initial_status() -> [SbiExtStatus; KVM_RISCV_SBI_EXT_MAX as usize] {
-    let mut status = [SbiExtStatus::Unavailable; KVM_RISCV_SBI_EXT_MAX as usize];
-    let mut set = |id: SbiExtId, to: SbiExtStatus| {
-        if let Some(s) = status.get_mut(id.get() as usize) {
-            *s = to;
-        }
-    };
-    for id in [
-        SbiExtId::V01,
-        SbiExtId::TIME,
-        SbiExtId::IPI,
-        SbiExtId::RFENCE,
-        SbiExtId::SRST,
-        SbiExtId::HSM,
-        SbiExtId::EXPERIMENTAL,
-        SbiExtId::VENDOR,
-    ] {
-        set(id, SbiExtStatus::Enabled);
-    }
-    if crate::sta::available() {
-        set(SbiExtId::STA, SbiExtStatus::Enabled);
-    }
-    set(SbiExtId::DBCN, SbiExtStatus::Disabled);
-    status
 }
 
 fn env(v: &Vcpu) -> SbiEnv {

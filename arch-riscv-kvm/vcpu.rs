@@ -207,7 +207,7 @@ impl VcpuArch {
             hedeleg: crate::host::HEDELEG_DEFAULT,
             last_exit_cpu: -1,
             isa,
-            sbi: crate::sbi::initial_status(),
+            sbi: crate::logic::sbi::initial_status(crate::sta::available()),
             mvendorid,
             marchid,
             mimpid,

@@ -1328,6 +1328,40 @@ const fn legacy(call: &SbiCall, env: &SbiEnv) -> SbiOutcome {
     SbiOutcome::LegacyRemoteFence { fence, harts }
 }
 
+/// SBI extensions a new vCPU has (BASE is always there): those the
+/// backend implements, STA if `sta` (the scheduler keeps run delays), and DBCN
+/// available but disabled until userspace, which answers its calls,
+/// enables it (as upstream). PMU is unavailable until the code behind it
+/// exists. The legacy v0.1 calls are handled when the kernel has
+/// CONFIG_RISCV_SBI_V01, as upstream; without it V01 stays the C
+/// backend's placeholder entry, enabled but answering nothing, so
+/// userspace sees the same register list either way.
+pub fn initial_status(sta: bool) -> [SbiExtStatus; KVM_RISCV_SBI_EXT_MAX as usize] {
+    let mut status = [SbiExtStatus::Unavailable; KVM_RISCV_SBI_EXT_MAX as usize];
+    let mut set = |id: SbiExtId, to: SbiExtStatus| {
+        if let Some(s) = status.get_mut(id.get() as usize) {
+            *s = to;
+        }
+    };
+    for id in [
+        SbiExtId::V01,
+        SbiExtId::TIME,
+        SbiExtId::IPI,
+        SbiExtId::RFENCE,
+        SbiExtId::SRST,
+        SbiExtId::HSM,
+        SbiExtId::EXPERIMENTAL,
+        SbiExtId::VENDOR,
+    ] {
+        set(id, SbiExtStatus::Enabled);
+    }
+    if sta {
+        set(SbiExtId::STA, SbiExtStatus::Enabled);
+    }
+    set(SbiExtId::DBCN, SbiExtStatus::Disabled);
+    status
+}
+
 #[cfg(test)]
 #[path = "sbi_tests.rs"]
 mod tests;

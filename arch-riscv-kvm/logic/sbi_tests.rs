@@ -1123,3 +1123,19 @@ fn no_input_panics_and_invariants_hold() {
     }
     assert!(checked > 50_000);
 }
+
+#[test]
+fn initial_status_as_upstream_offers_it() {
+    for sta in [false, true] {
+        let status = initial_status(sta);
+        for id in ALL_IDS {
+            let want = match id {
+                SbiExtId::PMU => SbiExtStatus::Unavailable,
+                SbiExtId::STA if !sta => SbiExtStatus::Unavailable,
+                SbiExtId::DBCN => SbiExtStatus::Disabled,
+                _ => SbiExtStatus::Enabled,
+            };
+            assert_eq!(status[id.get() as usize], want, "{id:?} with sta={sta}");
+        }
+    }
+}
