@@ -14,7 +14,9 @@
 #include <linux/hugetlb.h>
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
+#include <linux/nospec.h>
 #include <linux/preempt.h>
+#include <linux/ratelimit.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/stat.h>
 #include <asm/kvm_riscv_glue.h>
@@ -227,6 +229,19 @@ void kvm_riscv_glue_enter_guest_mode(struct kvm_vcpu *vcpu)
 	smp_mb__after_srcu_read_unlock();
 }
 
+/*
+ * Guest memory is about to be read through this CPU's G-stage TLB
+ * (HLV/HLVX), interrupts off. As for a vCPU in guest mode, a waiting
+ * request made from now on IPIs this CPU and waits for the read to end
+ * (kvm_request_needs_ipi()); one made before is seen by the caller's
+ * request check, which the barrier orders after the mode store.
+ */
+void kvm_riscv_glue_begin_guest_read(struct kvm_vcpu *vcpu)
+{
+	vcpu->mode = READING_SHADOW_PAGE_TABLES;
+	smp_mb();
+}
+
 void kvm_riscv_glue_leave_guest_mode(struct kvm_vcpu *vcpu)
 {
 	vcpu->mode = OUTSIDE_GUEST_MODE;
@@ -242,15 +257,26 @@ void kvm_riscv_glue_local_irq_enable(void)
 	local_irq_enable();
 }
 
-/* Context tracking and guest time accounting around the world switch. */
-void kvm_riscv_glue_guest_enter_irqoff(void)
+/* Guest time accounting around the world switch. */
+void kvm_riscv_glue_guest_timing_enter_irqoff(void)
 {
 	guest_timing_enter_irqoff();
-	guest_state_enter_irqoff();
 }
 
-void kvm_riscv_glue_guest_state_exit_irqoff(void)
+/* The world switch, in switch.rs. */
+void kvm_riscv_rs_switch_to(void *switch_area);
+
+/*
+ * Runs the guest until it traps back. From guest_state_enter_irqoff() to
+ * guest_state_exit_irqoff() RCU is not watching this CPU (an extended
+ * quiescent state), so nothing traceable or instrumented may run there:
+ * hence noinstr, and only the assembly world switch in between, as in
+ * the C backend's kvm_riscv_vcpu_enter_exit().
+ */
+noinstr void kvm_riscv_glue_enter_exit(void *switch_area)
 {
+	guest_state_enter_irqoff();
+	kvm_riscv_rs_switch_to(switch_area);
 	guest_state_exit_irqoff();
 }
 
@@ -259,9 +285,30 @@ void kvm_riscv_glue_guest_timing_exit_irqoff(void)
 	guest_timing_exit_irqoff();
 }
 
-void kvm_riscv_glue_hrtimer_forward_now(struct hrtimer *timer, u64 ns)
+/* ONE_REG indices from userspace, clamped under speculation too. */
+unsigned long kvm_riscv_glue_array_index_nospec(unsigned long index,
+						unsigned long size)
 {
-	hrtimer_forward_now(timer, ns_to_ktime(ns));
+	return array_index_nospec(index, size);
+}
+
+/*
+ * A guest makes exits fail at will (a fetch from an address no memslot
+ * backs, misaligned MMIO), so their reports are rate limited: a flood of
+ * console lines is a denial of service of its own on a serial console.
+ */
+static DEFINE_RATELIMIT_STATE(exit_error_rs, DEFAULT_RATELIMIT_INTERVAL,
+			      DEFAULT_RATELIMIT_BURST);
+
+bool kvm_riscv_glue_exit_error_ratelimit(void)
+{
+	return __ratelimit(&exit_error_rs);
+}
+
+/* @interval is a ktime_t the caller has clamped to [0, KTIME_MAX]. */
+void kvm_riscv_glue_hrtimer_forward_now(struct hrtimer *timer, s64 interval)
+{
+	hrtimer_forward_now(timer, interval);
 }
 
 unsigned long kvm_riscv_glue_local_irq_save(void)

@@ -28,6 +28,24 @@ pub(crate) fn user_mem_slots() -> c_int {
     unsafe { bindings::kvm_riscv_glue_user_mem_slots }
 }
 
+/// Whether a report of a failed guest exit may be logged now: at most a
+/// burst of `DEFAULT_RATELIMIT_BURST` every `DEFAULT_RATELIMIT_INTERVAL`,
+/// whatever the guests do.
+pub(crate) fn exit_error_ratelimit() -> bool {
+    // SAFETY: `__ratelimit()` on a static state, safe in any context.
+    unsafe { bindings::kvm_riscv_glue_exit_error_ratelimit() }
+}
+
+/// `array_index_nospec(index, size)`: `index` if it is below `size`, else
+/// 0, also on a mispredicted path. Out of line, so that the compiler
+/// cannot see through it and drop the clamp after a bounds check.
+pub(crate) fn array_index_nospec(index: usize, size: usize) -> usize {
+    // SAFETY: Pure arithmetic.
+    unsafe {
+        bindings::kvm_riscv_glue_array_index_nospec(index as c_ulong, size as c_ulong) as usize
+    }
+}
+
 /// Keeps the current task on this CPU while alive.
 pub(crate) struct NoPreempt(());
 

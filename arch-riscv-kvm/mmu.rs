@@ -9,7 +9,6 @@
 //! page cache, topped up before the lock is taken.
 
 use core::sync::atomic::{AtomicU64, Ordering};
-use kernel::alloc::flags::GFP_KERNEL;
 use kernel::bindings;
 use kernel::prelude::*;
 
@@ -269,8 +268,11 @@ impl Orphan {
     /// # Safety
     ///
     /// No hart may walk the subtree any more, nor hold a TLB entry that
-    /// points into it.
-    unsafe fn free(self) {
+    /// points into it: every vCPU of the VM has been asked for a full
+    /// G-stage flush with a waiting request since the subtree was unlinked
+    /// (see `tlb::fenced_guest_read()` for why that covers the vCPUs
+    /// outside guest mode too).
+    pub(crate) unsafe fn free(self) {
         if let Some(table) = table_of(self.entry, self.level, self.mode) {
             free_subtables(table, self.level, self.mode);
         }
@@ -279,33 +281,6 @@ impl Orphan {
         unsafe {
             bindings::free_pages(glue::phys_to_virt(self.entry.phys_addr()) as usize as _, 0)
         };
-    }
-}
-
-/// Table subtrees a block replaced, kept until the VM goes away.
-///
-/// A fence does not make freeing them safe: a vCPU between a guest exit
-/// and its next pass through its requests still translates through its
-/// TLB for the guest reads of its exit handlers (`HLVX`, `HLV`), and that
-/// TLB may hold pointers into the subtree. The C backend leaks such
-/// subtrees for good; here they live as long as the VM.
-#[derive(Default)]
-pub(crate) struct RetiredTables(KVec<Orphan>);
-
-impl RetiredTables {
-    /// Keeps `orphan` until the VM is destroyed. Without memory to note
-    /// it, it is leaked, as upstream leaks every one.
-    pub(crate) fn keep(&mut self, orphan: Orphan) {
-        let _ = self.0.push(orphan, GFP_KERNEL);
-    }
-}
-
-impl Drop for RetiredTables {
-    fn drop(&mut self) {
-        for orphan in core::mem::take(&mut self.0) {
-            // SAFETY: Dropped with the VM: no vCPU runs, nothing walks.
-            unsafe { orphan.free() };
-        }
     }
 }
 

@@ -15,12 +15,13 @@ use crate::logic::csr_emul::{self, CsrEnv, CsrOutcome};
 use crate::logic::insn::{self, CsrInsn, MmioAccess, SystemInsn, TrappedInsn};
 use crate::logic::isa::HostExtId;
 use crate::switch;
-use crate::vcpu::{PendingExit, Vcpu};
+use crate::vcpu::{PendingExit, Stat, Vcpu};
 use crate::vm::Vm;
 
 /// `scause` values the dispatcher distinguishes.
 pub(crate) mod cause {
     pub(crate) const INTERRUPT: usize = 1 << 63;
+    pub(crate) const FETCH_ACCESS: usize = 1;
     pub(crate) const ILLEGAL_INSN: usize = 2;
     pub(crate) const BREAKPOINT: usize = 3;
     pub(crate) const LOAD_MISALIGNED: usize = 4;
@@ -151,9 +152,10 @@ fn enter_guest(v: &Vcpu) -> Trap {
     // cannot run and this is the only reference into the context.
     let ctx = unsafe { &mut *v.ctx() };
     v.flush_interrupts(ctx);
-    // SAFETY: Context tracking and accounting, interrupts off.
-    unsafe { bindings::kvm_riscv_glue_guest_enter_irqoff() };
-    // SAFETY: senvcfg only affects the guest until swapped back below.
+    // SAFETY: Guest time accounting, interrupts off.
+    unsafe { bindings::kvm_riscv_glue_guest_timing_enter_irqoff() };
+    // SAFETY: senvcfg only affects U-mode, which does not run before it
+    // is swapped back below.
     ctx.host_senvcfg = unsafe { csr::swap::<{ csr::SENVCFG }>(ctx.csr.senvcfg) };
     // SAFETY: vcpu_load() put this vCPU's VS CSRs, hgatp and delegation
     // on this CPU; the guest state came from reset, ONE_REG or the guest.
@@ -162,12 +164,9 @@ fn enter_guest(v: &Vcpu) -> Trap {
     ctx.csr.senvcfg = unsafe { csr::swap::<{ csr::SENVCFG }>(ctx.host_senvcfg) };
     // SAFETY: `vcpu` is live and loaded on this CPU.
     ctx.last_exit_cpu = unsafe { (*v.raw()).cpu };
-    // SAFETY: Pairs with guest_enter_irqoff().
-    unsafe {
-        bindings::kvm_riscv_glue_guest_state_exit_irqoff();
-        bindings::kvm_riscv_glue_leave_guest_mode(v.raw());
-        (*v.raw()).stat.exits += 1;
-    }
+    // SAFETY: `vcpu` is live; pairs with enter_guest_mode().
+    unsafe { bindings::kvm_riscv_glue_leave_guest_mode(v.raw()) };
+    v.count(Stat::Exits);
     // The trap CSRs must be read before interrupts are enabled: an
     // interrupt handler would overwrite them.
     let trap = Trap {
@@ -274,7 +273,8 @@ fn handle_exit(v: &Vcpu, run: &KvmRun<'_>, trap: &Trap) -> c_int {
     run.set_exit_reason(bindings::KVM_EXIT_UNKNOWN);
     let from_guest = v.hstatus() & crate::context::hstatus::SPV != 0;
     let ret = match trap.scause {
-        cause::ILLEGAL_INSN
+        cause::FETCH_ACCESS
+        | cause::ILLEGAL_INSN
         | cause::LOAD_MISALIGNED
         | cause::STORE_MISALIGNED
         | cause::LOAD_ACCESS
@@ -299,9 +299,9 @@ fn handle_exit(v: &Vcpu, run: &KvmRun<'_>, trap: &Trap) -> c_int {
         }
         _ => errno(bindings::EFAULT),
     };
-    if ret < 0 {
+    if ret < 0 && glue::exit_error_ratelimit() {
         pr_err!(
-            "kvm: VCPU exit error {}: sepc {:#x} scause {:#x} stval {:#x} htval {:#x} htinst {:#x}\n",
+            "VCPU exit error {}: sepc {:#x} scause {:#x} stval {:#x} htval {:#x} htinst {:#x}\n",
             ret,
             trap.sepc,
             trap.scause,
@@ -351,9 +351,25 @@ fn trapped_insn(v: &Vcpu, trap: &Trap) -> Result<TrappedInsn, c_int> {
 }
 
 /// Reads the guest instruction at `pc` as the guest would fetch it. A
-/// fault is delivered to the guest and `Err(1)` returned: re-enter it.
+/// fault is delivered to the guest (a guest-page fault is not, see below)
+/// and `Err(1)` returned: re-enter it.
 fn fetch_insn(v: &Vcpu, pc: usize) -> Result<u32, c_int> {
-    switch::read_guest_insn(pc, v.hstatus()).map_err(|t| {
+    let hstatus = v.hstatus();
+    crate::tlb::fenced_guest_read(v, || switch::read_guest_insn(pc, hstatus)).map_err(|t| {
+        // A guest-page fault is the host's: the page the guest just ran
+        // from was unmapped meanwhile (an MMU notifier). Handing it to the
+        // guest, which cannot make sense of it, is what 6.12 did until
+        // "RISC-V: KVM: Fix guest page fault within HLV* instructions";
+        // re-entering the guest re-executes the instruction, whose own
+        // fault maps the page again.
+        if matches!(
+            t.scause,
+            cause::FETCH_GUEST_PAGE_FAULT
+                | cause::LOAD_GUEST_PAGE_FAULT
+                | cause::STORE_GUEST_PAGE_FAULT
+        ) {
+            return 1;
+        }
         redirect_trap(
             v,
             &Trap {
@@ -436,14 +452,12 @@ fn mmio(v: &Vcpu, run: &KvmRun<'_>, trap: &Trap, gpa: u64) -> c_int {
             ) == 0
         }
     };
-    // SAFETY: `v` is live.
-    let stat = unsafe { &mut (*v.raw()).stat };
     if handled {
-        stat.mmio_exit_kernel += 1;
+        v.count(Stat::MmioExitKernel);
         finish_mmio(v, pending, &data);
         return 1;
     }
-    stat.mmio_exit_user += 1;
+    v.count(Stat::MmioExitUser);
     run.set_mmio_exit(gpa, len, is_write, data);
     v.set_pending(pending);
     0
@@ -463,15 +477,13 @@ fn virtual_insn(v: &Vcpu, run: &KvmRun<'_>, trap: &Trap) -> c_int {
     }
     match insn::decode_system(word) {
         Some(SystemInsn::Wfi) => {
-            // SAFETY: `v` is live.
-            unsafe { (*v.raw()).stat.wfi_exit_stat += 1 };
+            v.count(Stat::WfiExit);
             v.skip_insn(4);
             v.halt();
             1
         }
         Some(SystemInsn::WrsNto) => {
-            // SAFETY: `v` is live.
-            unsafe { (*v.raw()).stat.wrs_exit_stat += 1 };
+            v.count(Stat::WrsExit);
             v.skip_insn(4);
             // SAFETY: Yielding to another vCPU of the VM is always allowed.
             unsafe { bindings::kvm_vcpu_on_spin(v.raw(), v.guest_sstatus() & sstatus::SPP != 0) };
@@ -504,17 +516,15 @@ fn csr_insn(v: &Vcpu, run: &KvmRun<'_>, c: CsrInsn, word: u32, pc: usize) -> c_i
         // SAFETY: A copy out of the owner's context, see VcpuContext.
         zkr: unsafe { (*v.ctx()).isa.has(HostExtId::ZKR) },
     };
-    // SAFETY: `v` is live and owned by this task.
-    let stat = unsafe { &mut (*v.raw()).stat };
     match csr_emul::emulate(&c, update, &env) {
         CsrOutcome::Done { old } => {
-            stat.csr_exit_kernel += 1;
+            v.count(Stat::CsrExitKernel);
             v.set_reg(c.rd, old as usize);
             v.skip_insn(4);
             1
         }
         CsrOutcome::ExitToUser(exit) => {
-            stat.csr_exit_user += 1;
+            v.count(Stat::CsrExitUser);
             run.set_csr_exit(
                 exit.csr_num,
                 exit.new_value,

@@ -13,7 +13,7 @@ use crate::logic::sbi::{self, Completion, LegacyHartMask, SbiCall, SbiEnv, SbiOu
 use crate::run::{cause, redirect_trap, Trap};
 use crate::switch::{self, UnprivTrap};
 use crate::tlb;
-use crate::vcpu::{Irq, PendingExit, Vcpu};
+use crate::vcpu::{Irq, PendingExit, Stat, Vcpu};
 use crate::vm::Vm;
 
 /// Handles the ecall the guest trapped with; the return value follows
@@ -74,11 +74,7 @@ pub(crate) fn ecall(v: &Vcpu, run: &KvmRun<'_>) -> c_int {
         }
         SbiOutcome::HsmStatus { vcpu_id } => match vcpu_by_id(v, vcpu_id) {
             None => SbiRet::err(sbi::SBI_ERR_INVALID_PARAM),
-            Some(t) => {
-                // SAFETY: `t` is live.
-                let blocking = unsafe { (*t.raw()).stat.generic.blocking } != 0;
-                SbiRet::ok(sbi::hsm_state(t.is_stopped(), blocking))
-            }
+            Some(t) => SbiRet::ok(sbi::hsm_state(t.is_stopped(), t.is_blocking())),
         },
         SbiOutcome::StaSetShmem { gpa } => crate::sta::set_shmem(v, gpa),
         SbiOutcome::StaDisable => {
@@ -160,7 +156,9 @@ fn legacy_hart_mask(v: &Vcpu, harts: LegacyHartMask) -> Result<u64, MaskUnread> 
         LegacyHartMask::Mask(mask) => return Ok(mask),
         LegacyHartMask::InGuestMemory { addr } => addr,
     };
-    let trap = match switch::read_guest_ulong(addr as usize, v.hstatus()) {
+    let hstatus = v.hstatus();
+    let trap = match tlb::fenced_guest_read(v, || switch::read_guest_ulong(addr as usize, hstatus))
+    {
         Ok(mask) => return Ok(mask as u64),
         Err(trap) => trap,
     };
@@ -222,8 +220,7 @@ fn env(v: &Vcpu) -> SbiEnv {
 /// Hands the call to userspace as `KVM_EXIT_RISCV_SBI`; the next
 /// `KVM_RUN` writes its answer back.
 fn forward_to_user(v: &Vcpu, run: &KvmRun<'_>, call: &SbiCall) {
-    // SAFETY: `v` is live.
-    unsafe { (*v.raw()).stat.ecall_exit_stat += 1 };
+    v.count(Stat::EcallExit);
     let exit = call.forward_exit();
     run.set_sbi_exit(exit.extension_id, exit.function_id, exit.args, exit.ret);
     v.set_pending(PendingExit::Sbi);

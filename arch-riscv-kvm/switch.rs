@@ -416,14 +416,15 @@ global_asm!(
 );
 
 extern "C" {
-    fn kvm_riscv_rs_switch_to(area: *mut SwitchArea);
     fn kvm_riscv_rs_fp_d_save(fp: *mut FpRegs);
     fn kvm_riscv_rs_fp_d_restore(fp: *const FpRegs);
     fn kvm_riscv_rs_fp_f_save(fp: *mut FpRegs);
     fn kvm_riscv_rs_fp_f_restore(fp: *const FpRegs);
 }
 
-/// Runs the guest in `area` until it traps to HS-mode.
+/// Runs the guest in `area` until it traps to HS-mode: the extended
+/// quiescent state of context tracking and `kvm_riscv_rs_switch_to()`
+/// inside it, through the `noinstr` C wrapper (`glue.c`).
 ///
 /// # Safety
 ///
@@ -434,7 +435,7 @@ pub(crate) unsafe fn switch_to_guest(area: &mut SwitchArea) {
     // SAFETY: The caller guarantees the CPU is set up for this guest. The
     // assembly saves and restores every register the calling convention
     // asks a callee to keep, and only touches `*area`.
-    unsafe { kvm_riscv_rs_switch_to(area) };
+    unsafe { kernel::bindings::kvm_riscv_glue_enter_exit(core::ptr::from_mut(area).cast()) };
 }
 
 /// Which FP extension the guest has, hence the register width to move.

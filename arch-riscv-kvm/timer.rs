@@ -14,7 +14,7 @@ use kernel::types::Opaque;
 
 use crate::csr;
 use crate::host::{read_time, HostCaps};
-use crate::logic::timer::cycles_until_ns;
+use crate::logic::timer::{cycles_until_ns, ktime_from_ns};
 use crate::vcpu::{Irq, Vcpu};
 use crate::vm::Vm;
 
@@ -96,7 +96,7 @@ impl GuestTimer {
         unsafe {
             bindings::hrtimer_start_range_ns(
                 self.hrtimer.get(),
-                i64::try_from(ns).unwrap_or(i64::MAX),
+                ktime_from_ns(ns),
                 0,
                 bindings::hrtimer_mode_HRTIMER_MODE_REL,
             )
@@ -134,8 +134,11 @@ unsafe extern "C" fn expired(h: *mut bindings::hrtimer) -> bindings::hrtimer_res
     let now = read_time().wrapping_add(Vm::of_vcpu(v).time_delta());
     let left = cycles_until_ns(now, t.next(), HostCaps::get().timebase);
     if left > 0 {
+        // The deadline can have moved far out since the timer was armed
+        // (ONE_REG `compare`, or the VM's `time` moved back): the clamp
+        // keeps a far wait from becoming a negative, back-to-back one.
         // SAFETY: `h` is this callback's own, running hrtimer.
-        unsafe { bindings::kvm_riscv_glue_hrtimer_forward_now(h, left) };
+        unsafe { bindings::kvm_riscv_glue_hrtimer_forward_now(h, ktime_from_ns(left)) };
         return bindings::hrtimer_restart_HRTIMER_RESTART;
     }
     if t.sstc() {
@@ -189,6 +192,23 @@ pub(crate) fn sync(v: &Vcpu) {
     if t.sstc() {
         t.next
             .store(csr::read::<{ csr::VSTIMECMP }>() as u64, Ordering::Release);
+    }
+}
+
+/// Takes the timer off this CPU (vCPU put, preemption off): saves
+/// `vstimecmp` and disarms it.
+///
+/// A `vstimecmp` left in the past keeps the VS timer interrupt pending
+/// on the host CPU after the guest is gone, and a pending interrupt makes
+/// the host's `wfi` return at once: an idle host CPU would spin instead of
+/// sleeping until the vCPU runs there again (upstream fixed the same after
+/// 6.12, "RISC-V: KVM: Disable vstimecmp before exiting to user-space").
+pub(crate) fn put(v: &Vcpu) {
+    sync(v);
+    if v.timer().sstc() {
+        // SAFETY: vstimecmp only affects the guest, which is not loaded
+        // on this CPU any more; the next load writes the saved value.
+        unsafe { csr::write::<{ csr::VSTIMECMP }>(NO_EVENT as usize) };
     }
 }
 

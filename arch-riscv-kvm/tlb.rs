@@ -119,6 +119,42 @@ fn local(fence: HfenceKind, vmid: usize) {
     }
 }
 
+/// Runs `read`, an access of `v`'s task to guest memory through this
+/// hart's TLBs (HLV/HLVX: MMIO decode, legacy SBI hart masks), between
+/// the fences asked of `v` so far and those asked later.
+///
+/// A vCPU outside guest mode is not waited for by the fence requests of
+/// an MMU-notifier unmap, so without this a stale translation could let
+/// the read reach a page the host has freed since. Here the requests
+/// already made are carried out first, and the vCPU counts as reading
+/// (`READING_SHADOW_PAGE_TABLES`) with interrupts off until the read is
+/// done, so a request made meanwhile waits for it.
+pub(crate) fn fenced_guest_read<R>(v: &Vcpu, read: impl FnOnce() -> R) -> R {
+    let vm = Vm::of_vcpu(v);
+    let vcpu = v.raw();
+    let _irqs = glue::IrqsOff::new();
+    // SAFETY: `v` is loaded and owned by this task (it is running an
+    // exit), and interrupts are off until `leave_guest_mode()` below.
+    unsafe { bindings::kvm_riscv_glue_begin_guest_read(vcpu) };
+    // SAFETY: As above; the requests are carried out on this hart, where
+    // the vCPU is loaded, so they need not be seen again.
+    unsafe {
+        if glue::check_request(Request::HfenceGvmaVmidAll, vcpu) {
+            csr::local_hfence_gvma_vmid_all(vm.vmid());
+        }
+        if glue::check_request(Request::HfenceVvmaAll, vcpu) {
+            csr::local_hfence_vvma_all();
+        }
+        if glue::check_request(Request::Hfence, vcpu) {
+            process_queued(v, vm);
+        }
+    }
+    let value = read();
+    // SAFETY: Ends what `begin_guest_read()` started.
+    unsafe { bindings::kvm_riscv_glue_leave_guest_mode(vcpu) };
+    value
+}
+
 /// `KVM_REQ_HFENCE`: performs the fences queued on `v`, on this hart, in
 /// the order they were asked for. Called with preemption off by the
 /// vCPU's task, with the VM's `hgatp` loaded.

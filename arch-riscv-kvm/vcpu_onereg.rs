@@ -13,6 +13,7 @@ use kernel::prelude::*;
 use kernel::uaccess::UserSlice;
 
 use crate::context::sstatus;
+use crate::glue;
 use crate::host::HostCaps;
 use crate::logic::isa::{self, IsaWrite};
 use crate::logic::onereg::{
@@ -80,7 +81,9 @@ fn get(v: &Vcpu, reg: &bindings::kvm_one_reg) -> Result {
     // SAFETY: Not loaded, and the task holds the vCPU mutex: see the
     // module comment.
     let ctx = unsafe { &*v.ctx() };
-    let id = onereg::lookup(reg.id, &desc(ctx)).map_err(id_error)?;
+    let id = onereg::lookup(reg.id, &desc(ctx))
+        .map_err(id_error)?
+        .clamped(glue::array_index_nospec);
     let value = read(v, ctx, id)?;
     let size = id.size() as usize;
     let bytes = value.to_le_bytes();
@@ -97,7 +100,9 @@ fn set(v: &Vcpu, reg: &bindings::kvm_one_reg) -> Result {
     let mut reader = UserSlice::new(reg.addr as _, size).reader();
     reader.read_slice(bytes.get_mut(..size).ok_or(EINVAL)?)?;
     let value = u64::from_le_bytes(bytes);
-    let id = onereg::lookup_set(reg.id, value, &desc(ctx)).map_err(id_error)?;
+    let id = onereg::lookup_set(reg.id, value, &desc(ctx))
+        .map_err(id_error)?
+        .clamped(glue::array_index_nospec);
     write(v, ctx, id, value)
 }
 

@@ -10,7 +10,6 @@ use kernel::alloc::{allocator::KVmalloc, Allocator};
 use kernel::bindings;
 use kernel::ffi::{c_int, c_long, c_uint, c_ulong};
 use kernel::prelude::*;
-use kernel::sync::{new_mutex, Mutex};
 use kernel::types::Opaque;
 
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -22,7 +21,7 @@ use crate::logic::gstage::{GStageMode, HGATP_MODE_SHIFT, PAGE_SHIFT};
 use crate::logic::hfence::FlushRange;
 use crate::logic::pte::{self, Perms, Pte, SlotSpan};
 use crate::logic::vmid::{VmidSpace, HGATP_VMID_MASK, HGATP_VMID_SHIFT};
-use crate::mmu::{GStage, MapChange, RetiredTables};
+use crate::mmu::{GStage, MapChange};
 use crate::tlb;
 use crate::vcpu::Vcpu;
 
@@ -48,9 +47,6 @@ pub(crate) struct VmArch {
     vmid_version: AtomicU64,
     /// Guest `time` minus host `time` (`htimedelta`).
     time_delta: AtomicU64,
-    /// Tables blocks replaced, freed with the VM.
-    #[pin]
-    retired: Mutex<RetiredTables>,
 }
 
 impl VmArch {
@@ -61,7 +57,6 @@ impl VmArch {
             vmid_version: AtomicU64::new(VmidSpace::UNASSIGNED_VERSION),
             // A guest's time starts at zero when it is created.
             time_delta: AtomicU64::new(0u64.wrapping_sub(crate::host::read_time())),
-            retired <- new_mutex!(RetiredTables::default(), "VmArch::retired"),
         })
     }
 }
@@ -298,9 +293,12 @@ impl Vm {
         unsafe { bindings::spin_unlock(&raw mut (*kvm).mmu_lock) };
         if let Some(old) = orphan {
             // TLBs may cache pointers into the old tables, which a ranged
-            // fence would leave.
+            // fence would leave: a full flush, waited for.
             tlb::remote_gvma_all(self);
-            self.arch.retired.lock().keep(old);
+            // SAFETY: Unlinked under mmu_lock, so no software walk reaches
+            // it; every vCPU was asked for a full flush just now with a
+            // waiting request.
+            unsafe { old.free() };
         } else {
             tlb::remote_gvma(self, changed);
         }
@@ -326,6 +324,34 @@ impl Vm {
     ) -> FlushRange {
         // SAFETY: The caller holds mmu_lock.
         unsafe { self.arch.gstage.for_each_leaf(start, end, usize::MAX, op) }.changed
+    }
+
+    /// Applies `op` to the leaves of `[start, end)`, [`UNMAP_RESCHED_BUDGET`]
+    /// entries at a time, offering to drop `mmu_lock` and reschedule in
+    /// between (a whole-VM walk is millions of entries). What changed is
+    /// fenced before the lock can go: whoever takes it next and finds the
+    /// entries changed must be able to rely on no TLB holding the old ones.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds `kvm->mmu_lock` and may sleep, and `op` keeps the
+    /// table consistent when other lock holders run between chunks.
+    unsafe fn leaves_resched(&self, start: u64, end: u64, mut op: impl FnMut(Pte) -> Option<Pte>) {
+        let mut at = start;
+        loop {
+            // SAFETY: The caller holds mmu_lock (retaken below if dropped).
+            let walked = unsafe {
+                self.arch
+                    .gstage
+                    .for_each_leaf(at, end, UNMAP_RESCHED_BUDGET, &mut op)
+            };
+            tlb::remote_gvma(self, walked.changed);
+            let Some(next) = walked.resume else { break };
+            // The walk resumes from the root: tables may have changed.
+            // SAFETY: mmu_lock is held, and the caller may sleep.
+            unsafe { bindings::kvm_riscv_glue_cond_resched_mmu_lock(self.raw()) };
+            at = next;
+        }
     }
 }
 
@@ -510,11 +536,11 @@ unsafe extern "C" fn kvm_arch_commit_memory_region(
     let end = start + ((new.npages as u64) << PAGE_SHIFT);
     // SAFETY: mmu_lock of the live VM.
     unsafe { bindings::spin_lock(&raw mut (*kvm).mmu_lock) };
-    // SAFETY: mmu_lock held.
-    let changed = unsafe { vm.leaves(start, end, |p| Some(p.with_write_protect())) };
+    // SAFETY: mmu_lock held; a memslot commit may sleep. A fault between
+    // two chunks that makes an entry writable again also logs the page.
+    unsafe { vm.leaves_resched(start, end, |p| Some(p.with_write_protect())) };
     // SAFETY: Locked above.
     unsafe { bindings::spin_unlock(&raw mut (*kvm).mmu_lock) };
-    tlb::remote_gvma(vm, changed);
 }
 
 /// A memslot is freed: nothing is kept per memslot.
@@ -539,11 +565,10 @@ unsafe fn unmap_and_flush(kvm: *mut bindings::kvm, start: u64, end: u64) {
     let vm = unsafe { Vm::from_raw(kvm) };
     // SAFETY: mmu_lock of the live VM.
     unsafe { bindings::spin_lock(&raw mut (*kvm).mmu_lock) };
-    // SAFETY: mmu_lock held.
-    let changed = unsafe { vm.leaves(start, end, |_| Some(Pte(0))) };
-    // Before the lock goes: whoever takes it next and finds the entries
-    // clear must be able to rely on no TLB still holding them.
-    tlb::remote_gvma(vm, changed);
+    // SAFETY: mmu_lock held; both callers may sleep, and no fault maps
+    // the range again meanwhile (the memslot is gone or invalidated, or
+    // the mm is).
+    unsafe { vm.leaves_resched(start, end, |_| Some(Pte(0))) };
     // SAFETY: Locked above.
     unsafe { bindings::spin_unlock(&raw mut (*kvm).mmu_lock) };
 }
@@ -596,29 +621,17 @@ unsafe extern "C" fn kvm_unmap_gfn_range(
     // SAFETY: The caller guarantees all of it.
     let (vm, range) = unsafe { (Vm::from_raw(kvm), &*range) };
     let (start, end) = gfn_range(range);
-    let budget = if range.may_block {
-        UNMAP_RESCHED_BUDGET
+    if range.may_block {
+        // SAFETY: The caller holds mmu_lock and lets it be dropped; the
+        // invalidation in progress keeps faults from mapping the range.
+        unsafe { vm.leaves_resched(start, end, |_| Some(Pte(0))) };
     } else {
-        usize::MAX
-    };
-    let mut at = start;
-    loop {
-        // SAFETY: The caller holds mmu_lock (retaken below if dropped).
-        let walked = unsafe {
-            vm.arch
-                .gstage
-                .for_each_leaf(at, end, budget, |_| Some(Pte(0)))
-        };
-        // Fenced before the lock can go: a concurrent invalidation of the
+        // SAFETY: The caller holds mmu_lock.
+        let changed = unsafe { vm.leaves(start, end, |_| Some(Pte(0))) };
+        // Fenced before the lock goes: a concurrent invalidation of the
         // same pages finds them clear and returns, and its caller frees
         // them; no TLB may still map them by then.
-        tlb::remote_gvma(vm, walked.changed);
-        let Some(next) = walked.resume else { break };
-        // The invalidation in progress keeps faults from mapping the
-        // cleared entries again, and the walk resumes from the root.
-        // SAFETY: mmu_lock is held, and `may_block` lets it be dropped.
-        unsafe { bindings::kvm_riscv_glue_cond_resched_mmu_lock(kvm) };
-        at = next;
+        tlb::remote_gvma(vm, changed);
     }
     false
 }

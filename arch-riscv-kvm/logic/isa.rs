@@ -474,12 +474,12 @@ pub const fn vcpu_kvm_isa_bitmap(vcpu: &VcpuIsa) -> u64 {
 // Policy
 // ---------------------------------------------------------------------------
 
-/// Whether userspace may enable `ext` on a vCPU
+/// Whether upstream 6.12 lets userspace enable `ext` on a vCPU
 /// (`kvm_riscv_vcpu_isa_enable_allowed()`, 105-120). `vector_allowed` is
 /// `riscv_v_vstate_ctrl_user_allowed()`: whether the *calling task* may
 /// use vector (its `PR_RISCV_V_VSTATE_CTRL` state), so the caller computes
 /// it afresh for each ioctl rather than once per host.
-pub const fn enable_allowed(ext: IsaExt, host: &HostIsa, vector_allowed: bool) -> bool {
+pub const fn upstream_enable_allowed(ext: IsaExt, host: &HostIsa, vector_allowed: bool) -> bool {
     match ext {
         // KVM does not virtualise the hypervisor extension.
         IsaExt::H => false,
@@ -490,6 +490,23 @@ pub const fn enable_allowed(ext: IsaExt, host: &HostIsa, vector_allowed: bool) -
         IsaExt::V => vector_allowed,
         _ => true,
     }
+}
+
+/// Whether this backend switches the state `ext` gives a guest.
+///
+/// Upstream offers Ssaia, Smstateen and Sscofpmf wherever the host has
+/// them; this backend does not switch their state yet (the AIA CSRs and
+/// IMSIC guest files, `sstateen0`/`hstateen0`, the PMU and its overflow
+/// interrupt), so a guest that used them would share or corrupt the
+/// host's. Each is offered once its state is switched and tested.
+pub const fn virtualised(ext: IsaExt) -> bool {
+    !matches!(ext, IsaExt::Ssaia | IsaExt::Smstateen | IsaExt::Sscofpmf)
+}
+
+/// Whether userspace may enable `ext` on a vCPU: upstream's rule, for
+/// what this backend virtualises.
+pub const fn enable_allowed(ext: IsaExt, host: &HostIsa, vector_allowed: bool) -> bool {
+    virtualised(ext) && upstream_enable_allowed(ext, host, vector_allowed)
 }
 
 /// Whether userspace may disable `ext` on a vCPU

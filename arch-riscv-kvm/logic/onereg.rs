@@ -240,6 +240,22 @@ impl<const MIN: u8, const END: u8> Index<MIN, END> {
     pub const fn get(self) -> u32 {
         self.0 as u32
     }
+
+    /// The same index, passed through `clamp(offset, len)`.
+    ///
+    /// The kernel passes `array_index_nospec()`, which returns `offset`
+    /// when `offset < len` and 0 otherwise, also under speculation: every
+    /// index from userspace goes through it before it addresses memory, so
+    /// that a mispredicted range check in [`Index::new`] cannot read or
+    /// write out of bounds speculatively (Spectre v1). Architecturally
+    /// the index is unchanged; whatever `clamp` returns, the result stays
+    /// in range.
+    pub fn clamped(self, clamp: impl Fn(usize, usize) -> usize) -> Self {
+        let len = usize::from(END - MIN);
+        let off = clamp(usize::from(self.0 - MIN), len).min(len - 1);
+        // `off < len <= END - MIN`, so the sum fits and is in range.
+        Self(off as u8 + MIN)
+    }
 }
 
 /// General purpose register `x1..=x31` (`x0` has no register id).
@@ -668,6 +684,33 @@ pub enum RegId {
 }
 
 impl RegId {
+    /// The same register with every index in it passed through `clamp`,
+    /// see [`Index::clamped`].
+    pub fn clamped(self, clamp: impl Fn(usize, usize) -> usize + Copy) -> Self {
+        match self {
+            Self::Core(CoreReg::X(x)) => Self::Core(CoreReg::X(x.clamped(clamp))),
+            Self::FpF(FpReg::F(f)) => Self::FpF(FpReg::F(f.clamped(clamp))),
+            Self::FpD(FpReg::F(f)) => Self::FpD(FpReg::F(f.clamped(clamp))),
+            Self::Vector(VectorReg::V { reg, size_log2 }) => Self::Vector(VectorReg::V {
+                reg: reg.clamped(clamp),
+                size_log2: size_log2.clamped(clamp),
+            }),
+            Self::IsaExt(r) => Self::IsaExt(match r {
+                IsaExtReg::Single(e) => IsaExtReg::Single(e.clamped(clamp)),
+                IsaExtReg::MultiEn(w) => IsaExtReg::MultiEn(w.clamped(clamp)),
+                IsaExtReg::MultiDis(w) => IsaExtReg::MultiDis(w.clamped(clamp)),
+            }),
+            Self::SbiExt(r) => Self::SbiExt(match r {
+                SbiExtReg::Single(e) => SbiExtReg::Single(e.clamped(clamp)),
+                SbiExtReg::MultiEn(w) => SbiExtReg::MultiEn(w.clamped(clamp)),
+                SbiExtReg::MultiDis(w) => SbiExtReg::MultiDis(w.clamped(clamp)),
+            }),
+            // The other registers are named, not indexed: their
+            // discriminants never address memory.
+            other => other,
+        }
+    }
+
     /// Log2 of the size in bytes the register's id carries.
     pub const fn size_log2(self) -> u32 {
         match self {

@@ -911,3 +911,38 @@ fn index_bounds() {
     assert_eq!(SizeLog2::new(16), None);
     assert_eq!(FReg::new(u64::MAX), None);
 }
+
+/// What `array_index_nospec()` does architecturally.
+fn nospec(index: usize, len: usize) -> usize {
+    if index < len {
+        index
+    } else {
+        0
+    }
+}
+
+#[test]
+fn clamping_keeps_every_listed_register() {
+    let mut checked = 0;
+    for d in descs() {
+        for id in reg_ids(&d) {
+            let reg = lookup(id, &d).expect("listed ids resolve");
+            assert_eq!(reg.clamped(nospec), reg, "{id:#x}");
+            assert_eq!(reg.clamped(|i, _| i), reg, "{id:#x}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "only {checked} registers checked");
+}
+
+#[test]
+fn a_clamp_that_misbehaves_still_yields_an_index_in_range() {
+    for n in 1..32 {
+        let x = Gpr::new(n).expect("x1..x31");
+        let got = x.clamped(|_, _| usize::MAX).get();
+        assert!((1..32).contains(&got), "x{n} became x{got}");
+        assert_eq!(x.clamped(|_, _| 0).get(), 1);
+    }
+    let last = SbiExtId::new(u64::from(KVM_RISCV_SBI_EXT_MAX) - 1).expect("in range");
+    assert!(last.clamped(|i, l| i + l).get() < KVM_RISCV_SBI_EXT_MAX as u32);
+}

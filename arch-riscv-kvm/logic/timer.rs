@@ -30,9 +30,39 @@ pub const fn cycles_until_ns(now: u64, deadline: u64, timebase: u64) -> u64 {
     }
 }
 
+/// `ns` as an hrtimer interval (`ktime_t`, signed nanoseconds), clamped
+/// to `KTIME_MAX`.
+///
+/// `ns_to_ktime()` takes a `u64` and casts: a wait of 2^63 ns or more
+/// (any deadline more than about 29 years ahead at a 10 MHz timebase,
+/// which a guest or userspace can ask for at will) turns negative, and
+/// `hrtimer_forward_now()` rounds a negative interval up to the timer
+/// resolution: the timer then fires back to back, for good, in hard
+/// interrupt context. Saturating keeps such a deadline where it belongs,
+/// in the far future.
+pub const fn ktime_from_ns(ns: u64) -> i64 {
+    if ns > i64::MAX as u64 {
+        i64::MAX
+    } else {
+        ns as i64
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn far_waits_stay_positive_as_ktime() {
+        assert_eq!(ktime_from_ns(0), 0);
+        assert_eq!(ktime_from_ns(1_000), 1_000);
+        assert_eq!(ktime_from_ns(i64::MAX as u64), i64::MAX);
+        assert_eq!(ktime_from_ns(1 << 63), i64::MAX);
+        assert_eq!(ktime_from_ns(u64::MAX), i64::MAX);
+        // What a saturated conversion of any far deadline gives.
+        let far = cycles_until_ns(0, u64::MAX, 10_000_000);
+        assert!(ktime_from_ns(far) > 0);
+    }
 
     #[test]
     fn past_or_present_deadlines_are_due_now() {
