@@ -47,7 +47,8 @@ fi
 cat "$out"/*.log | grep -ao 'RESULT \(PASS\|FAIL\|SKIP\|XFAIL\) [^ ]* [0-9.]*s' > "$out/results"
 
 # Kernel messages carry a printk timestamp; test output never starts with one.
-splat='^\[ *[0-9]+\.[0-9]+\] .*(Oops|BUG:|WARNING:|Kernel panic|lockdep|possible (circular|recursive) locking|Unable to handle kernel|stall detected|blocked for more than)'
+# RCU reports a stall as "rcu: INFO: rcu_sched detected stalls on CPUs".
+splat='^\[ *[0-9]+\.[0-9]+\] .*(Oops|BUG:|WARNING:|Kernel panic|lockdep|possible (circular|recursive) locking|Unable to handle kernel|stall detected|detected stalls|self-detected stall|soft lockup|hard LOCKUP|blocked for more than|UBSAN:|list_(add|del) corruption|suspicious RCU usage|inconsistent lock state)'
 if grep -aEh "$splat" "$out"/*.log > "$out/splats"; then
 	problems+=("the kernel log shows a splat:")
 	while read -r l; do problems+=("  $l"); done < "$out/splats"
