@@ -4,6 +4,8 @@
 #   make test                     host tests + every selftest on the Rust backend
 #   make test KVM_BACKEND=upstream   the same suite on the upstream C backend
 #   make bench                    benchmarks, Rust against upstream C
+#   make fuzz                     the fuzzer in the emulated host (FUZZ_SECONDS=,
+#                                 FUZZ_SEED= to replay)
 #
 # Everything is built under build/; see README.md.
 
@@ -22,7 +24,9 @@ PROJECT_KSRC := Kconfig $(shell find arch-riscv-kvm include-uapi rust -type f \
 			-not -path 'arch-riscv-kvm/target/*' 2>/dev/null)
 CONFIG_SRC := configs/kvm-rs.config
 PATCHES := $(wildcard patches/*.patch)
-SELFTEST_SRC := $(wildcard selftests/*.c selftests/*.h selftests/bench/*.c) selftests/Makefile
+# The directories too: deleting a test must rebuild the set.
+SELFTEST_SRC := $(wildcard selftests/*.c selftests/*.h selftests/bench/*.c \
+	selftests/fuzz/*.c) selftests/Makefile selftests selftests/bench selftests/fuzz
 
 SETUP := $(BUILD)/.setup.stamp
 TREE = $(BUILD)/linux-$(1)
@@ -30,7 +34,7 @@ KERNEL = $(BUILD)/.kernel-$(1).stamp
 SELFTESTS := $(BUILD)/.selftests.stamp
 INITRAMFS = $(BUILD)/initramfs-$(1).cpio
 
-.PHONY: all setup kernel selftests initramfs test host-test run bench clean distclean
+.PHONY: all setup kernel selftests initramfs test host-test run bench fuzz clean distclean
 .DELETE_ON_ERROR:
 
 all: kernel
@@ -84,6 +88,9 @@ test: $(call INITRAMFS,$(KVM_BACKEND))
 # Rust against upstream C, in one run: both initramfs are needed.
 bench: $(call INITRAMFS,rust) $(call INITRAMFS,upstream)
 	@$(S)/bench.sh
+
+fuzz: $(call INITRAMFS,$(KVM_BACKEND))
+	@$(S)/fuzz.sh $(KVM_BACKEND)
 
 run: $(call INITRAMFS,$(KVM_BACKEND))
 	@$(S)/boot.sh $(KVM_BACKEND) shell

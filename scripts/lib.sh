@@ -29,3 +29,9 @@ kmake() {
 step() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# A line of the emulated host's kernel log that fails a run: kernel
+# messages carry a printk timestamp, test output never starts with one.
+# RCU reports a stall as "rcu: INFO: rcu_sched detected stalls on CPUs";
+# KASAN and KFENCE reports start with "BUG:".
+SPLAT_RE='^\[ *[0-9]+\.[0-9]+\] .*(Oops|BUG:|WARNING:|Kernel panic|lockdep|possible (circular|recursive) locking|Unable to handle kernel|stall detected|detected stalls|self-detected stall|soft lockup|hard LOCKUP|blocked for more than|UBSAN:|list_(add|del) corruption|suspicious RCU usage|inconsistent lock state)'

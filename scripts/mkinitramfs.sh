@@ -15,6 +15,7 @@ install -m 0755 "$TOP/selftests/init.sh" "$stage/init"
 cp "$tree/arch/riscv/kvm/kvm.ko" "$stage/kvm.ko"
 cp -r "$BUILD/selftests/project" "$stage/tests/project"
 cp -r "$BUILD/selftests/bench" "$stage/bench"
+cp -r "$BUILD/selftests/fuzz" "$stage/fuzz"
 mkdir -p "$stage/tests/upstream"
 # The upstream list of riscv tests, by the name the selftests Makefile gives.
 for t in $(make -s -C "$tree/tools/testing/selftests/kvm" ARCH=riscv \

@@ -12,6 +12,8 @@
 #   shell   load kvm.ko and start an interactive shell (make run)
 #   noh     the CPU has no H extension: check that loading fails cleanly
 #   bench   run each /bench/* program rkvm.repeat times (scripts/bench.sh)
+#   fuzz    run /fuzz/kvm_fuzz for rkvm.fuzz_seconds (default 300) with
+#           seed rkvm.fuzz_seed (default: the fuzzer's), then power off
 # rkvm.only=SUITE/NAME[,SUITE/NAME...] runs only those selftests, and
 # rkvm.repeat=N runs each of them N times (no retry): for chasing a flake,
 # e.g. `make test RKVM_APPEND="rkvm.only=upstream/arch_timer rkvm.repeat=50"`.
@@ -28,12 +30,16 @@ mode=tests
 timeout_s=300
 only=
 repeat=1
+fuzz_seconds=300
+fuzz_seed=
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	rkvm.mode=*) mode=${arg#rkvm.mode=} ;;
 	rkvm.timeout=*) timeout_s=${arg#rkvm.timeout=} ;;
 	rkvm.only=*) only=,${arg#rkvm.only=}, ;;
 	rkvm.repeat=*) repeat=${arg#rkvm.repeat=} ;;
+	rkvm.fuzz_seconds=*) fuzz_seconds=${arg#rkvm.fuzz_seconds=} ;;
+	rkvm.fuzz_seed=*) fuzz_seed=${arg#rkvm.fuzz_seed=} ;;
 	esac
 done
 
@@ -87,6 +93,24 @@ check() {
 	result "$st" "$name" "$(secs "$t0" "$t1")"
 }
 
+# The fuzzer for $1 seconds: its own bound, then a KILL 60 s later (a
+# fuzzer stuck in the kernel is a hang, whatever it was doing).
+fuzz() {
+	name=project/kvm_fuzz
+	echo "=== $name"
+	t0=$(now)
+	FUZZ_SEED=$fuzz_seed timeout -s KILL $(($1 + 60)) /fuzz/kvm_fuzz -t "$1" > /tmp/out 2>&1
+	rc=$?
+	sed "s|^|[$name] |" /tmp/out
+	case $rc in
+	0) st=PASS ;;
+	4) st=SKIP ;;
+	137) st=FAIL; echo "[$name] killed $(($1 + 60))s after its start: hung" ;;
+	*) st=FAIL; echo "[$name] exit code $rc" ;;
+	esac
+	result "$st" "$name" "$(secs "$t0" "$(now)")"
+}
+
 load_fails_without_h() {
 	insmod /kvm.ko && { echo "kvm.ko loaded on a CPU without H"; return 1; }
 	dmesg | grep -q 'kvm \[[0-9]*\]: hypervisor extension not available' ||
@@ -115,6 +139,12 @@ bench)
 	;;
 noh)
 	check project/load_fails_without_h_extension load_fails_without_h
+	finish
+	;;
+fuzz)
+	echo "backend: $(cat /backend)"
+	insmod /kvm.ko
+	fuzz "$fuzz_seconds"
 	finish
 	;;
 shell)
