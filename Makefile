@@ -4,8 +4,11 @@
 #   make test                     host tests + every selftest on the Rust backend
 #   make test KVM_BACKEND=upstream   the same suite on the upstream C backend
 #   make bench                    benchmarks, Rust against upstream C
+#   make parity                   make test on the upstream C backend (the reference)
 #   make fuzz                     the fuzzer in the emulated host (FUZZ_SECONDS=,
 #                                 FUZZ_SEED= to replay)
+#   make test KVM_DEBUG=1         any of these on the debug kernels: lockdep,
+#                                 KASAN, UBSAN, KFENCE, lockup detectors
 #
 # Everything is built under build/; see README.md.
 
@@ -13,6 +16,16 @@ KVM_BACKEND ?= rust
 ifeq ($(filter $(KVM_BACKEND),rust upstream),)
 $(error KVM_BACKEND must be 'rust' or 'upstream', not '$(KVM_BACKEND)')
 endif
+
+# The profile: KVM_DEBUG=1 builds the kernels with configs/kvm-debug.config
+# over kvm-rs.config, in trees, stamps and initramfs suffixed -debug, so
+# switching profiles rebuilds neither (scripts/lib.sh reads KVM_DEBUG too).
+KVM_DEBUG ?= 0
+ifeq ($(filter $(KVM_DEBUG),0 1),)
+$(error KVM_DEBUG must be 0 or 1, not '$(KVM_DEBUG)')
+endif
+export KVM_DEBUG
+P := $(if $(filter 1,$(KVM_DEBUG)),-debug)
 
 SHELL := /bin/bash
 BUILD := $(CURDIR)/build
@@ -23,18 +36,22 @@ JOBS ?= $(shell nproc)
 PROJECT_KSRC := Kconfig $(shell find arch-riscv-kvm include-uapi rust -type f \
 			-not -path 'arch-riscv-kvm/target/*' 2>/dev/null)
 CONFIG_SRC := configs/kvm-rs.config
+DEBUG_CONFIG_SRC := configs/kvm-debug.config
 PATCHES := $(wildcard patches/*.patch)
 # The directories too: deleting a test must rebuild the set.
 SELFTEST_SRC := $(wildcard selftests/*.c selftests/*.h selftests/bench/*.c \
-	selftests/fuzz/*.c) selftests/Makefile selftests selftests/bench selftests/fuzz
+	selftests/fuzz/*.c) selftests/Makefile selftests/. selftests/bench selftests/fuzz
 
 SETUP := $(BUILD)/.setup.stamp
-TREE = $(BUILD)/linux-$(1)
-KERNEL = $(BUILD)/.kernel-$(1).stamp
+# $(call X,BACKEND,SUFFIX): SUFFIX is the profile's, '' or -debug.
+TREE = $(BUILD)/linux-$(1)$(2)
+KERNEL = $(BUILD)/.kernel-$(1)$(2).stamp
 SELFTESTS := $(BUILD)/.selftests.stamp
-INITRAMFS = $(BUILD)/initramfs-$(1).cpio
+INITRAMFS = $(BUILD)/initramfs-$(1)$(2).cpio
+# What /init reads besides itself: per-test limits, options, the retry list.
+INIT_FILES := selftests/init.sh selftests/timeouts selftests/args selftests/timing-sensitive
 
-.PHONY: all setup kernel selftests initramfs test host-test run bench fuzz clean distclean
+.PHONY: all setup kernel selftests initramfs test parity host-test run bench fuzz clean distclean
 .DELETE_ON_ERROR:
 
 all: kernel
@@ -44,61 +61,75 @@ $(SETUP): $(S)/setup.sh $(S)/lib.sh
 	@$(S)/setup.sh || { echo "setup failed: see the message above, fix it and run 'make setup' again" >&2; exit 1; }
 	@mkdir -p $(BUILD) && touch $@
 
+# The rules of one profile: $(call profile-rules,SUFFIX,KVM_DEBUG,FRAGMENTS).
+# Each recipe sets KVM_DEBUG itself: the normal Rust kernel is built for
+# the selftests whatever the command line's profile.
+define profile-rules
 # Unpacked, patched and configured trees.
-$(BUILD)/linux-rust/.config: $(SETUP) $(CONFIG_SRC) $(PATCHES) $(S)/prepare-tree.sh
-	@$(S)/prepare-tree.sh rust
-$(BUILD)/linux-upstream/.config: $(SETUP) $(CONFIG_SRC) $(S)/prepare-tree.sh
-	@$(S)/prepare-tree.sh upstream
+$(call TREE,rust,$(1))/.config: $(SETUP) $(3) $(PATCHES) $(S)/prepare-tree.sh
+	@KVM_DEBUG=$(2) $(S)/prepare-tree.sh rust
+$(call TREE,upstream,$(1))/.config: $(SETUP) $(3) $(S)/prepare-tree.sh
+	@KVM_DEBUG=$(2) $(S)/prepare-tree.sh upstream
 
 # Image and kvm.ko. The stamp makes a second `make` with nothing changed a
 # matter of seconds: kbuild is not even entered.
-$(call KERNEL,rust): $(BUILD)/linux-rust/.config $(PROJECT_KSRC) $(S)/overlay.sh
-	@$(S)/overlay.sh
-	@echo "==> building Image and kvm.ko (Rust backend)"
-	@source $(S)/lib.sh && kmake $(call TREE,rust) -s -j$(JOBS) Image modules \
-		|| { echo "kernel build failed (Rust backend): see the compiler output above" >&2; exit 1; }
-	@$(S)/check-kvm-ko.sh rust
-	@touch $@
-$(call KERNEL,upstream): $(BUILD)/linux-upstream/.config
-	@echo "==> building Image and kvm.ko (upstream C backend)"
-	@source $(S)/lib.sh && kmake $(call TREE,upstream) -s -j$(JOBS) Image modules \
-		|| { echo "kernel build failed (upstream backend)" >&2; exit 1; }
-	@touch $@
+$(call KERNEL,rust,$(1)): $(call TREE,rust,$(1))/.config $(PROJECT_KSRC) $(S)/overlay.sh
+	@KVM_DEBUG=$(2) $(S)/overlay.sh
+	@echo "==> building Image and kvm.ko (Rust backend$(1))"
+	@source $(S)/lib.sh && kmake $(call TREE,rust,$(1)) -s -j$(JOBS) Image modules \
+		|| { echo "kernel build failed (Rust backend$(1)): see the compiler output above" >&2; exit 1; }
+	@KVM_DEBUG=$(2) $(S)/check-kvm-ko.sh rust
+	@touch $$@
+$(call KERNEL,upstream,$(1)): $(call TREE,upstream,$(1))/.config
+	@echo "==> building Image and kvm.ko (upstream C backend$(1))"
+	@source $(S)/lib.sh && kmake $(call TREE,upstream,$(1)) -s -j$(JOBS) Image modules \
+		|| { echo "kernel build failed (upstream backend$(1))" >&2; exit 1; }
+	@touch $$@
 
-kernel: $(call KERNEL,$(KVM_BACKEND))
+$(call INITRAMFS,rust,$(1)): $(call KERNEL,rust,$(1)) $(SELFTESTS) $(INIT_FILES) $(S)/mkinitramfs.sh
+	@KVM_DEBUG=$(2) $(S)/mkinitramfs.sh rust $$@
+$(call INITRAMFS,upstream,$(1)): $(call KERNEL,upstream,$(1)) $(SELFTESTS) $(INIT_FILES) $(S)/mkinitramfs.sh
+	@KVM_DEBUG=$(2) $(S)/mkinitramfs.sh upstream $$@
+endef
+$(eval $(call profile-rules,,0,$(CONFIG_SRC)))
+$(eval $(call profile-rules,-debug,1,$(CONFIG_SRC) $(DEBUG_CONFIG_SRC)))
+
+kernel: $(call KERNEL,$(KVM_BACKEND),$(P))
 
 # Selftests are built once, against the Rust tree's UAPI headers (so the
 # upstream selftests double as a compile test of include-uapi/), and run
-# unchanged on both backends.
+# unchanged on both backends and both profiles (the UAPI is the same).
 $(SELFTESTS): $(call KERNEL,rust) $(SELFTEST_SRC) $(S)/build-selftests.sh
-	@$(S)/build-selftests.sh
+	@KVM_DEBUG=0 $(S)/build-selftests.sh
 	@touch $@
 selftests: $(SELFTESTS)
 
-$(call INITRAMFS,%): $(BUILD)/.kernel-%.stamp $(SELFTESTS) selftests/init.sh $(S)/mkinitramfs.sh
-	@$(S)/mkinitramfs.sh $* $@
-initramfs: $(call INITRAMFS,$(KVM_BACKEND))
+initramfs: $(call INITRAMFS,$(KVM_BACKEND),$(P))
 
 host-test: $(SETUP)
 	@$(S)/host-tests.sh
 
-test: $(call INITRAMFS,$(KVM_BACKEND))
+test: $(call INITRAMFS,$(KVM_BACKEND),$(P))
 	@$(S)/run-tests.sh $(KVM_BACKEND)
 
 # Rust against upstream C, in one run: both initramfs are needed.
-bench: $(call INITRAMFS,rust) $(call INITRAMFS,upstream)
+bench: $(call INITRAMFS,rust,$(P)) $(call INITRAMFS,upstream,$(P))
 	@$(S)/bench.sh
 
-fuzz: $(call INITRAMFS,$(KVM_BACKEND))
+# The reference: the same suite on the upstream C backend.
+parity:
+	@$(MAKE) --no-print-directory test KVM_BACKEND=upstream
+
+fuzz: $(call INITRAMFS,$(KVM_BACKEND),$(P))
 	@$(S)/fuzz.sh $(KVM_BACKEND)
 
-run: $(call INITRAMFS,$(KVM_BACKEND))
+run: $(call INITRAMFS,$(KVM_BACKEND),$(P))
 	@$(S)/boot.sh $(KVM_BACKEND) shell
 
 clean:
 	rm -rf $(BUILD)/.kernel-*.stamp $(BUILD)/.selftests.stamp $(BUILD)/initramfs-* \
 		$(BUILD)/selftests $(BUILD)/test-* $(BUILD)/cargo
-	-source $(S)/lib.sh && for t in rust upstream; do \
+	-source $(S)/lib.sh && for t in rust upstream rust-debug upstream-debug; do \
 		[ -d $(BUILD)/linux-$$t ] && kmake $(BUILD)/linux-$$t -s clean; done; true
 
 distclean:

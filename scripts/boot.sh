@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # boot.sh BACKEND MODE [EXTRA-CPU-FLAGS]: boot the emulated RISC-V host on
-# BACKEND's kernel and initramfs. MODE is selftests/init.sh's rkvm.mode.
+# BACKEND's kernel and initramfs (the debug ones with KVM_DEBUG=1). MODE is
+# selftests/init.sh's rkvm.mode.
 # The console goes to stdout.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -11,7 +12,7 @@ cpu="rv64,h=true,sstc=true,sscofpmf=true$cpu_extra"
 args=(
 	-M virt -cpu "$cpu" -smp 2 -m 2G
 	-kernel "$tree/arch/riscv/boot/Image"
-	-initrd "$BUILD/initramfs-$backend.cpio"
+	-initrd "$(initramfs_of "$backend")"
 	-append "console=ttyS0 panic=-1 rkvm.mode=$mode ${RKVM_APPEND:-}"
 	-no-reboot -nographic
 )

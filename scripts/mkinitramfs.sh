@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # mkinitramfs.sh BACKEND OUT: the emulated host's initramfs: busybox, the
-# test runner as /init, BACKEND's kvm.ko and every selftest.
+# test runner as /init, BACKEND's kvm.ko (of the KVM_DEBUG profile's
+# tree) and every selftest.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -12,6 +13,7 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,tests}
 cp "$RISCV_ROOT/usr/bin/busybox" "$stage/bin/busybox"
 install -m 0755 "$TOP/selftests/init.sh" "$stage/init"
+cp "$TOP/selftests/timeouts" "$TOP/selftests/args" "$TOP/selftests/timing-sensitive" "$stage/"
 cp "$tree/arch/riscv/kvm/kvm.ko" "$stage/kvm.ko"
 cp -r "$BUILD/selftests/project" "$stage/tests/project"
 cp -r "$BUILD/selftests/bench" "$stage/bench"
@@ -23,4 +25,6 @@ for t in $(make -s -C "$tree/tools/testing/selftests/kvm" ARCH=riscv \
 	cp "$BUILD/selftests/upstream/$t" "$stage/tests/upstream/$(basename "$t")"
 done
 echo "$backend" > "$stage/backend"
+# The kernel's profile, for /init's time limits.
+if [ -n "$PROFILE" ]; then echo debug; else echo normal; fi > "$stage/profile"
 (cd "$stage" && find . | LC_ALL=C sort | cpio --quiet -o -H newc) > "$out"

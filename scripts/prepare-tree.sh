@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # prepare-tree.sh BACKEND: unpack Debian's linux-source-6.12 into
-# build/linux-BACKEND, apply the project's patches (rust backend only) and
-# configure it: tinyconfig plus configs/kvm-rs.config.
+# build/linux-BACKEND (build/linux-BACKEND-debug with KVM_DEBUG=1), apply
+# the project's patches (rust backend only) and configure it: tinyconfig
+# plus configs/kvm-rs.config, plus configs/kvm-debug.config with KVM_DEBUG=1.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -34,13 +35,28 @@ fi
 # Kconfig is part of the overlay, so lay it before configuring.
 [ "$backend" = rust ] && "$TOP/scripts/overlay.sh"
 
-step "configuring ${tree#"$TOP"/} (tinyconfig + configs/kvm-rs.config)"
+names=$(for f in "${CONFIG_FRAGMENTS[@]}"; do printf ' + %s' "${f#"$TOP"/}"; done)
+step "configuring ${tree#"$TOP"/} (tinyconfig$names)"
 kmake "$tree" -s tinyconfig
 "$tree"/scripts/kconfig/merge_config.sh -m -O "$tree" "$tree/.config" \
-	"$TOP/configs/kvm-rs.config" >/dev/null
+	"${CONFIG_FRAGMENTS[@]}" >/dev/null
 kmake "$tree" -s olddefconfig
-# merge_config.sh only warns when a fragment line does not survive.
-for opt in $(grep -o '^CONFIG_[A-Z0-9_]*=[^ ]*' "$TOP/configs/kvm-rs.config"); do
-	grep -qx "$opt" "$tree/.config" ||
-		die "$opt from configs/kvm-rs.config did not take effect in $tree/.config (missing dependency?)"
+# merge_config.sh only warns when a fragment line does not survive. What
+# each symbol should be is its last line over the fragments in merge
+# order (the debug profile's PREEMPT=y overrides PREEMPT_VOLUNTARY=y); a
+# "# CONFIG_X is not set" line holds when X is not =y/=m/=value.
+declare -A want from
+for f in "${CONFIG_FRAGMENTS[@]}"; do
+	while read -r sym val; do
+		want[$sym]=$val from[$sym]=${f#"$TOP"/}
+	done < <(sed -nE 's/^(CONFIG_[A-Z0-9_]+)=(.*)$/\1 \2/p; s/^# (CONFIG_[A-Z0-9_]+) is not set$/\1 n/p' "$f")
+done
+for sym in "${!want[@]}"; do
+	if [ "${want[$sym]}" = n ]; then
+		! grep -q "^$sym=" "$tree/.config" ||
+			die "'# $sym is not set' from ${from[$sym]} did not take effect in $tree/.config (selected by another option?)"
+	else
+		grep -qxF "$sym=${want[$sym]}" "$tree/.config" ||
+			die "$sym=${want[$sym]} from ${from[$sym]} did not take effect in $tree/.config (missing dependency?)"
+	fi
 done

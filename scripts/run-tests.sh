@@ -15,7 +15,8 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 backend=$1
-out=$BUILD/test-$backend
+# The debug profile (KVM_DEBUG=1) logs to build/test-BACKEND-debug.
+out=$BUILD/test-$backend$PROFILE
 expected=$TOP/selftests/expected-pass
 [ "$backend" = upstream ] && expected=$TOP/selftests/expected-pass-upstream
 boot_timeout=${RKVM_BOOT_TIMEOUT:-2700}
@@ -26,7 +27,7 @@ problems=()
 # boot NAME MODE [CPU-FLAGS]: one emulated-host boot, console to NAME.log.
 boot() {
 	local log=$out/$1.log
-	step "booting the emulated host ($backend backend, $2)"
+	step "booting the emulated host ($backend$PROFILE backend, $2)"
 	timeout --foreground -k 10 "$boot_timeout" "$TOP/scripts/boot.sh" "$backend" "$2" "${3:-}" |
 		tee "$log"
 	local rc=${PIPESTATUS[0]}
@@ -81,7 +82,7 @@ done < <(sed 's/#.*//; /^[[:space:]]*$/d' "$expected")
 ((${#missing[@]})) && problems+=("expected to pass but did not: ${missing[*]}")
 
 echo
-echo "Results ($backend backend), also in ${out#"$TOP"/}/results:"
+echo "Results ($backend$PROFILE backend), also in ${out#"$TOP"/}/results:"
 cat "$out/results"
 newly=$(grep '^RESULT PASS' "$out/results" | awk '{print $3}' |
 	grep -vxF -f <(sed 's/#.*//; /^[[:space:]]*$/d' "$expected") || true)
@@ -89,7 +90,7 @@ newly=$(grep '^RESULT PASS' "$out/results" | awk '{print $3}' |
 notyet=$(grep -E '^RESULT (FAIL|SKIP|XFAIL)' "$out/results" | awk '{print $2, $3}' || true)
 [ -n "$notyet" ] && printf 'not passing:\n%s\n' "$notyet"
 retried=$(cat "$out"/*.log | grep -ao '^RETRY [^ :]*' | awk '{print $2}' | sort -u || true)
-[ -n "$retried" ] && printf 'failed once and were run again (see RETRY lines in the logs):\n%s\n' "$retried"
+[ -n "$retried" ] && printf 'failed once and were run again (timing-sensitive, see RETRY lines in the logs):\n%s\n' "$retried"
 for p in "${problems[@]}"; do echo "PROBLEM: $p"; done
 printf '%d passed, %d failed, %d skipped\n' \
 	"$(grep -c '^RESULT PASS' "$out/results")" \

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # /init of the emulated RISC-V host. Loads kvm.ko, runs every selftest in
-# /tests/<suite>/ under a timeout and prints one line per test:
+# /tests/<suite>/ under its time limit (/timeouts, from selftests/timeouts)
+# and prints one line per test:
 #
 #   RESULT <PASS|FAIL|SKIP|XFAIL> <suite>/<name> <secs>s
 #
@@ -17,6 +18,9 @@
 # rkvm.only=SUITE/NAME[,SUITE/NAME...] runs only those selftests, and
 # rkvm.repeat=N runs each of them N times (no retry): for chasing a flake,
 # e.g. `make test RKVM_APPEND="rkvm.only=upstream/arch_timer rkvm.repeat=50"`.
+# rkvm.timeout=S is the limit of the tests /timeouts does not list (300),
+# rkvm.timeout_scale=N multiplies every limit (default: /timeouts' factor
+# for the kernel's profile, /profile).
 
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -28,6 +32,7 @@ mkdir -p /dev/hugepages && mount -t hugetlbfs none /dev/hugepages
 
 mode=tests
 timeout_s=300
+scale=
 only=
 repeat=1
 fuzz_seconds=300
@@ -36,6 +41,7 @@ for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	rkvm.mode=*) mode=${arg#rkvm.mode=} ;;
 	rkvm.timeout=*) timeout_s=${arg#rkvm.timeout=} ;;
+	rkvm.timeout_scale=*) scale=${arg#rkvm.timeout_scale=} ;;
 	rkvm.only=*) only=,${arg#rkvm.only=}, ;;
 	rkvm.repeat=*) repeat=${arg#rkvm.repeat=} ;;
 	rkvm.fuzz_seconds=*) fuzz_seconds=${arg#rkvm.fuzz_seconds=} ;;
@@ -48,12 +54,33 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 result() { echo "RESULT $1 $2 $3s"; }
 finish() { echo "RKVM-DONE"; sync; poweroff -f; }
 
+# The profile's factor on every limit: "scale PROFILE N" in /timeouts.
+profile=$(cat /profile 2>/dev/null || echo normal)
+[ -n "$scale" ] || scale=$(awk -v p="$profile" '$1 == "scale" && $2 == p { print $3 }' /timeouts)
+[ -n "$scale" ] || scale=1
+
+# limit_of SUITE/NAME: its time limit in seconds, /timeouts' or the
+# default, times the profile's factor.
+limit_of() {
+	awk -v t="$1" -v d="$timeout_s" -v k="$scale" '
+		$1 == t { s = $2 } END { printf "%d", (s ? s : d) * k }' /timeouts
+}
+
+# args_of SUITE/NAME: its options on this profile, from /args.
+args_of() {
+	awk -v t="$1" -v p="$profile" '$1 == t && $2 == p { $1 = $2 = ""; print }' /args
+}
+
 # One run of a selftest: its output prefixed with its name, its status
 # in $st (KSFT exit codes: 0 pass, 2 xfail, 4 skip; anything else fails).
 run_once() {
 	name=$1 path=$2
+	limit=$(limit_of "$name")
+	args=$(args_of "$name")
+	[ -n "$args" ] && echo "[$name] options on the $profile profile (selftests/args):$args"
 	t0=$(now)
-	timeout -s KILL "$timeout_s" "$path" > /tmp/out 2>&1
+	# shellcheck disable=SC2086 # the options are words
+	timeout -s KILL "$limit" "$path" $args > /tmp/out 2>&1
 	rc=$?
 	t1=$(now)
 	sed "s|^|[$name] |" /tmp/out
@@ -61,22 +88,23 @@ run_once() {
 	0) st=PASS ;;
 	2) st=XFAIL ;;
 	4) st=SKIP ;;
-	137) st=FAIL; echo "[$name] killed after ${timeout_s}s" ;;
+	137) st=FAIL; echo "[$name] killed after ${limit}s, its limit (selftests/timeouts)" ;;
 	*) st=FAIL; echo "[$name] exit code $rc" ;;
 	esac
 	took=$(secs "$t0" "$t1")
 }
 
-# A failing test runs once more: the timer selftests measure guest time
-# against a 100 us margin, which an emulated host under load can miss.
-# The first failure is reported (RETRY line, and by the host's summary),
-# and the RESULT line is the second run's.
+# A failing test runs once more only if /timing-sensitive names it (the
+# timer selftests measure guest time against a 100 us margin, which an
+# emulated host under load can miss): a retry of anything else would
+# hide a race. The first failure is reported (RETRY line, and by the
+# host's summary), and the RESULT line is the second run's.
 run_test() {
 	suite=$1 path=$2
 	name=$suite/$(basename "$path")
 	echo "=== $name"
 	run_once "$name" "$path"
-	if [ "$st" = FAIL ]; then
+	if [ "$st" = FAIL ] && sed 's/[[:space:]]*#.*//; s/[[:space:]]*$//' /timing-sensitive | grep -qxF "$name"; then
 		echo "RETRY $name: failed once (exit $rc, ${took}s), running it again"
 		run_once "$name" "$path"
 	fi
@@ -99,9 +127,12 @@ fuzz() {
 	name=project/kvm_fuzz
 	echo "=== $name"
 	t0=$(now)
-	FUZZ_SEED=$fuzz_seed timeout -s KILL $(($1 + 60)) /fuzz/kvm_fuzz -t "$1" > /tmp/out 2>&1
-	rc=$?
-	sed "s|^|[$name] |" /tmp/out
+	# Streamed, so that a hang shows how far the fuzzer got.
+	{
+		FUZZ_SEED=$fuzz_seed timeout -s KILL $(($1 + 60)) /fuzz/kvm_fuzz -t "$1" 2>&1
+		echo $? > /tmp/fuzz.rc
+	} | sed "s|^|[$name] |"
+	read -r rc < /tmp/fuzz.rc
 	case $rc in
 	0) st=PASS ;;
 	4) st=SKIP ;;
