@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # host-tests.sh: the host half of the test suite, one RESULT line per test:
 # the pure-logic layer's `cargo test`, run test by test for real timings,
-# and the UAPI ABI check against upstream's header.
+# the UAPI ABI check against upstream's header, style gates, and the test
+# of the splat pattern.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -42,3 +43,7 @@ else
 fi
 printf 'RESULT %s host/rustfmt %.2fs\n' "$st" "$(echo "$(date +%s.%N) - $t0" | bc)"
 "$TOP/scripts/clippy.sh"
+
+# The pattern that turns a kernel report in the emulated host's console
+# into a failed run, on samples of every report it must catch.
+"$TOP/scripts/check-splat-re.sh"
