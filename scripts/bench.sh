@@ -7,7 +7,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-out=$BUILD/bench
+out=$BUILD/bench$PROFILE
 repeat=${RKVM_BENCH_REPEAT:-5}
 mkdir -p "$out"
 for backend in rust upstream; do

@@ -68,7 +68,7 @@ limit_of() {
 
 # args_of SUITE/NAME: its options on this profile, from /args.
 args_of() {
-	awk -v t="$1" -v p="$profile" '$1 == t && $2 == p { $1 = $2 = ""; print }' /args
+	awk -v t="$1" -v p="$profile" '$1 == t && $2 == p { $1 = $2 = ""; sub(/^ +/, ""); print }' /args
 }
 
 # One run of a selftest: its output prefixed with its name, its status
@@ -77,7 +77,7 @@ run_once() {
 	name=$1 path=$2
 	limit=$(limit_of "$name")
 	args=$(args_of "$name")
-	[ -n "$args" ] && echo "[$name] options on the $profile profile (selftests/args):$args"
+	[ -n "$args" ] && echo "[$name] options on the $profile profile (selftests/args): $args"
 	t0=$(now)
 	# shellcheck disable=SC2086 # the options are words
 	timeout -s KILL "$limit" "$path" $args > /tmp/out 2>&1
