@@ -6,10 +6,6 @@
 #ifndef RKVM_UTIL_H
 #define RKVM_UTIL_H
 
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
 #include "kvm_util.h"
 #include "ucall_common.h"
 
@@ -46,34 +42,6 @@ static inline void rkvm_run_to_sync(struct kvm_vcpu *vcpu, uint64_t stage)
 	rkvm_expect_ucall(vcpu, UCALL_SYNC, &uc);
 	TEST_ASSERT(uc.args[1] == stage, "guest at stage %lu, want %lu",
 		    uc.args[1], stage);
-}
-
-/*
- * The first value of @vcpu's binary statistic @name (KVM_GET_STATS_FD),
- * read afresh: the counters generic KVM and the backend keep, by the
- * names userspace tools know them by.
- */
-static inline uint64_t rkvm_vcpu_stat(struct kvm_vcpu *vcpu, const char *name)
-{
-	struct kvm_stats_header header;
-	struct kvm_stats_desc *descs, *d;
-	uint64_t value = 0;
-	int fd = vcpu_get_stats_fd(vcpu);
-	int i;
-
-	read_stats_header(fd, &header);
-	descs = read_stats_descriptors(fd, &header);
-	for (i = 0; i < header.num_desc; i++) {
-		d = get_stats_descriptor(descs, i, &header);
-		if (!strcmp(d->name, name)) {
-			read_stat_data(fd, &header, d, &value, 1);
-			break;
-		}
-	}
-	TEST_ASSERT(i < header.num_desc, "no vCPU statistic '%s'", name);
-	free(descs);
-	close(fd);
-	return value;
 }
 
 #endif /* RKVM_UTIL_H */
