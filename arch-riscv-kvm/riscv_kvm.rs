@@ -28,6 +28,7 @@ mod timer;
 mod tlb;
 mod vcpu;
 mod vcpu_onereg;
+mod vcpu_stat;
 mod vm;
 
 use kernel::bindings;

@@ -15,7 +15,8 @@ use crate::logic::csr_emul::{self, CsrEnv, CsrOutcome};
 use crate::logic::insn::{self, CsrInsn, MmioAccess, SystemInsn, TrappedInsn};
 use crate::logic::isa::HostExtId;
 use crate::switch;
-use crate::vcpu::{PendingExit, Stat, Vcpu};
+use crate::vcpu::{PendingExit, Vcpu};
+use crate::vcpu_stat::Stat;
 use crate::vm::Vm;
 
 /// `scause` values the dispatcher distinguishes.

@@ -13,7 +13,8 @@ use crate::logic::sbi::{self, Completion, LegacyHartMask, SbiCall, SbiEnv, SbiOu
 use crate::run::{cause, redirect_trap, Trap};
 use crate::switch::{self, UnprivTrap};
 use crate::tlb;
-use crate::vcpu::{Irq, PendingExit, Stat, Vcpu};
+use crate::vcpu::{Irq, PendingExit, Vcpu};
+use crate::vcpu_stat::Stat;
 use crate::vm::Vm;
 
 /// Handles the ecall the guest trapped with; the return value follows
