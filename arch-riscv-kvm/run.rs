@@ -208,22 +208,11 @@ fn check_requests(v: &Vcpu) {
         if glue::check_request(Request::FenceI, vcpu) {
             csr::local_fence_i();
         }
-        // Also generic KVM's KVM_REQ_TLB_FLUSH.
-        if glue::check_request(Request::HfenceGvmaVmidAll, vcpu) {
-            csr::local_hfence_gvma_vmid_all(Vm::of_vcpu(v).vmid());
-        }
-        if glue::check_request(Request::HfenceVvmaAll, vcpu) {
-            let _cpu = NoPreempt::new();
-            csr::local_hfence_vvma_all();
-        }
         if glue::check_request(Request::StealUpdate, vcpu) {
             crate::sta::record(v);
         }
-        if glue::check_request(Request::Hfence, vcpu) {
-            let _cpu = NoPreempt::new();
-            crate::tlb::process_queued(v, Vm::of_vcpu(v));
-        }
     }
+    crate::tlb::process_fence_requests(v);
 }
 
 /// Writes back what userspace answered to the last exit. Each pending

@@ -130,14 +130,30 @@ fn local(fence: HfenceKind, vmid: usize) {
 /// (`READING_SHADOW_PAGE_TABLES`) with interrupts off until the read is
 /// done, so a request made meanwhile waits for it.
 pub(crate) fn fenced_guest_read<R>(v: &Vcpu, read: impl FnOnce() -> R) -> R {
-    let vm = Vm::of_vcpu(v);
     let vcpu = v.raw();
     let _irqs = glue::IrqsOff::new();
     // SAFETY: `v` is loaded and owned by this task (it is running an
     // exit), and interrupts are off until `leave_guest_mode()` below.
     unsafe { bindings::kvm_riscv_glue_begin_guest_read(vcpu) };
-    // SAFETY: As above; the requests are carried out on this hart, where
-    // the vCPU is loaded, so they need not be seen again.
+    process_fence_requests(v);
+    let value = read();
+    // SAFETY: Ends what `begin_guest_read()` started.
+    unsafe { bindings::kvm_riscv_glue_leave_guest_mode(vcpu) };
+    value
+}
+
+/// Carries out, on this hart, the TLB fences requested of `v`: the
+/// whole-VMID G-stage flush (also generic KVM's `KVM_REQ_TLB_FLUSH`), the
+/// whole VS-stage flush and the queued fences (`KVM_REQ_HFENCE`). Called
+/// by the vCPU's task with the vCPU loaded (the VM's `hgatp` is this
+/// hart's), before entering the guest and before reading its memory.
+pub(crate) fn process_fence_requests(v: &Vcpu) {
+    let vm = Vm::of_vcpu(v);
+    let vcpu = v.raw();
+    // The fences must land on the hart the vCPU is loaded on.
+    let _cpu = glue::NoPreempt::new();
+    // SAFETY: `vcpu` is live and owned by this task; a request consumed
+    // here is carried out at once, on this hart.
     unsafe {
         if glue::check_request(Request::HfenceGvmaVmidAll, vcpu) {
             csr::local_hfence_gvma_vmid_all(vm.vmid());
@@ -149,16 +165,11 @@ pub(crate) fn fenced_guest_read<R>(v: &Vcpu, read: impl FnOnce() -> R) -> R {
             process_queued(v, vm);
         }
     }
-    let value = read();
-    // SAFETY: Ends what `begin_guest_read()` started.
-    unsafe { bindings::kvm_riscv_glue_leave_guest_mode(vcpu) };
-    value
 }
 
 /// `KVM_REQ_HFENCE`: performs the fences queued on `v`, on this hart, in
-/// the order they were asked for. Called with preemption off by the
-/// vCPU's task, with the VM's `hgatp` loaded.
-pub(crate) fn process_queued(v: &Vcpu, vm: &Vm) {
+/// the order they were asked for, with the VM's `hgatp` loaded.
+fn process_queued(v: &Vcpu, vm: &Vm) {
     let vmid = vm.vmid();
     while let Some(fence) = v.next_hfence() {
         local(fence, vmid);
