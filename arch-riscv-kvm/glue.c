@@ -212,10 +212,22 @@ u64 kvm_riscv_glue_run_delay(void)
 #endif
 }
 
-/* cond_resched_lock() is a macro; mmu_lock is held by the caller. */
-void kvm_riscv_glue_cond_resched_mmu_lock(struct kvm *kvm)
+/*
+ * Whether mmu_lock, held by the caller, should be let go now: someone
+ * waits for it or for this CPU (what cond_resched_lock() checks). The
+ * caller decides before dropping it, so that it fences only when the lock
+ * really goes; kvm_riscv_glue_mmu_lock_break() then drops it for sure.
+ */
+bool kvm_riscv_glue_mmu_lock_needbreak(struct kvm *kvm)
 {
-	cond_resched_lock(&kvm->mmu_lock);
+	return need_resched() || spin_needbreak(&kvm->mmu_lock);
+}
+
+void kvm_riscv_glue_mmu_lock_break(struct kvm *kvm)
+{
+	spin_unlock(&kvm->mmu_lock);
+	cond_resched();
+	spin_lock(&kvm->mmu_lock);
 }
 
 /*

@@ -327,16 +327,19 @@ impl Vm {
     }
 
     /// Applies `op` to the leaves of `[start, end)`, [`UNMAP_RESCHED_BUDGET`]
-    /// entries at a time, offering to drop `mmu_lock` and reschedule in
-    /// between (a whole-VM walk is millions of entries). What changed is
-    /// fenced before the lock can go: whoever takes it next and finds the
-    /// entries changed must be able to rely on no TLB holding the old ones.
+    /// entries at a time, letting `mmu_lock` go between chunks when someone
+    /// waits for it or for the CPU (a whole-VM walk is millions of
+    /// entries). What changed is fenced once, at the end, or before the
+    /// lock goes: whoever takes it next and finds the entries changed must
+    /// be able to rely on no TLB holding the old ones.
     ///
     /// # Safety
     ///
     /// The caller holds `kvm->mmu_lock` and may sleep, and `op` keeps the
     /// table consistent when other lock holders run between chunks.
     unsafe fn leaves_resched(&self, start: u64, end: u64, mut op: impl FnMut(Pte) -> Option<Pte>) {
+        let kvm = self.raw();
+        let mut unfenced = FlushRange::EMPTY;
         let mut at = start;
         loop {
             // SAFETY: The caller holds mmu_lock (retaken below if dropped).
@@ -345,13 +348,18 @@ impl Vm {
                     .gstage
                     .for_each_leaf(at, end, UNMAP_RESCHED_BUDGET, &mut op)
             };
-            tlb::remote_gvma(self, walked.changed);
+            unfenced.merge(walked.changed);
             let Some(next) = walked.resume else { break };
-            // The walk resumes from the root: tables may have changed.
-            // SAFETY: mmu_lock is held, and the caller may sleep.
-            unsafe { bindings::kvm_riscv_glue_cond_resched_mmu_lock(self.raw()) };
+            // SAFETY: mmu_lock is held by the caller.
+            if unsafe { bindings::kvm_riscv_glue_mmu_lock_needbreak(kvm) } {
+                tlb::remote_gvma(self, core::mem::replace(&mut unfenced, FlushRange::EMPTY));
+                // SAFETY: mmu_lock is held, the caller may sleep, and the
+                // walk resumes from the root: tables may change meanwhile.
+                unsafe { bindings::kvm_riscv_glue_mmu_lock_break(kvm) };
+            }
             at = next;
         }
+        tlb::remote_gvma(self, unfenced);
     }
 }
 
