@@ -8,6 +8,8 @@
 
 use core::arch::asm;
 
+use crate::logic::vscsr::{Vsatp, Vsstatus};
+
 /// The `time` counter.
 pub(crate) const TIME: u16 = 0xc01;
 /// Offset added to `time` as the guest reads it.
@@ -82,6 +84,40 @@ pub(crate) unsafe fn write<const CSR: u16>(value: usize) {
         asm!("csrw {csr}, {value}", csr = const CSR, value = in(reg) value,
              options(nostack, preserves_flags))
     };
+}
+
+/// Reads `vsstatus` (of the loaded guest, or the last one loaded).
+#[inline(always)]
+pub(crate) fn read_vsstatus() -> Vsstatus {
+    // A conforming hart only holds the fields, and neither does QEMU
+    // after V=1 was left; the type keeps it so whatever the hart does.
+    Vsstatus::new(read::<VSSTATUS>())
+}
+
+/// Writes `vsstatus`.
+///
+/// Safe where [`write`] is not: a [`Vsstatus`] holds VS-level fields only,
+/// which steer guest execution alone, even on an emulator that carries
+/// `vsstatus` into `mstatus` (see `logic::vscsr`).
+#[inline(always)]
+pub(crate) fn write_vsstatus(value: Vsstatus) {
+    // SAFETY: As above, the value cannot break the host.
+    unsafe { write::<VSSTATUS>(value.bits()) }
+}
+
+/// Reads `vsatp`; a MODE the hart should not hold keeps `old`.
+#[inline(always)]
+pub(crate) fn read_vsatp(old: Vsatp) -> Vsatp {
+    old.written(read::<VSATP>())
+}
+
+/// Writes `vsatp`.
+#[inline(always)]
+pub(crate) fn write_vsatp(value: Vsatp) {
+    // SAFETY: vsatp only translates V=1 accesses (and HLV/HSV, which the
+    // backend issues for guest addresses only), and a [`Vsatp`] names a
+    // real translation scheme, which no page walker trips on.
+    unsafe { write::<VSATP>(value.bits()) }
 }
 
 /// Swaps `value` into the CSR numbered `CSR`, returning the old value.

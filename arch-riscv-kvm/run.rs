@@ -308,20 +308,17 @@ fn handle_exit(v: &Vcpu, run: &KvmRun<'_>, trap: &Trap) -> c_int {
 pub(crate) fn redirect_trap(v: &Vcpu, trap: &Trap) {
     let _cpu = NoPreempt::new();
     // The guest CSRs are live on this CPU while the vCPU is loaded.
-    let mut vsstatus = csr::read::<{ csr::VSSTATUS }>();
+    let vsstatus = csr::read_vsstatus();
     let guest_sstatus = v.guest_sstatus();
-    vsstatus &= !sstatus::SPP;
-    if guest_sstatus & sstatus::SPP != 0 {
-        vsstatus |= sstatus::SPP;
+    // The guest's handler runs with interrupts off, returning to where
+    // the trap came from and with the interrupt state it had.
+    let mut entry = guest_sstatus & sstatus::SPP;
+    if vsstatus.bits() & sstatus::SIE != 0 {
+        entry |= sstatus::SPIE;
     }
-    vsstatus &= !sstatus::SPIE;
-    if vsstatus & sstatus::SIE != 0 {
-        vsstatus |= sstatus::SPIE;
-    }
-    vsstatus &= !sstatus::SIE;
+    csr::write_vsstatus(vsstatus.with(sstatus::SPP | sstatus::SPIE | sstatus::SIE, entry));
     // SAFETY: VS-level CSRs of the loaded guest.
     unsafe {
-        csr::write::<{ csr::VSSTATUS }>(vsstatus);
         csr::write::<{ csr::VSCAUSE }>(trap.scause);
         csr::write::<{ csr::VSTVAL }>(trap.stval);
         csr::write::<{ csr::VSEPC }>(trap.sepc);

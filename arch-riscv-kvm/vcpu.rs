@@ -21,6 +21,7 @@ use crate::logic::irq::IrqState;
 use crate::logic::isa::{self, VcpuIsa};
 use crate::logic::onereg::SbiExtStatus;
 use crate::logic::onereg::KVM_RISCV_SBI_EXT_MAX;
+use crate::logic::vscsr::{Vsatp, Vsstatus};
 use crate::switch::{self, FpWidth};
 use crate::timer::{self, GuestTimer};
 
@@ -155,7 +156,7 @@ pub(crate) const VSIP_VALID_MASK: usize = (1 << 1) | (1 << 5) | (1 << 9);
 /// VS-level CSRs of a guest hart while it is not loaded on a CPU.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct VsCsrs {
-    pub(crate) vsstatus: usize,
+    pub(crate) vsstatus: Vsstatus,
     pub(crate) vsie: usize,
     pub(crate) vstvec: usize,
     pub(crate) vsscratch: usize,
@@ -163,7 +164,7 @@ pub(crate) struct VsCsrs {
     pub(crate) vscause: usize,
     pub(crate) vstval: usize,
     pub(crate) hvip: usize,
-    pub(crate) vsatp: usize,
+    pub(crate) vsatp: Vsatp,
     pub(crate) senvcfg: usize,
 }
 
@@ -884,9 +885,10 @@ unsafe extern "C" fn kvm_arch_vcpu_load(vcpu: *mut bindings::kvm_vcpu, cpu: c_in
     // is the only access to the context, see VcpuContext.
     let ctx = unsafe { &mut *v.ctx() };
     let c = &ctx.csr;
+    csr::write_vsstatus(c.vsstatus);
+    csr::write_vsatp(c.vsatp);
     // SAFETY: These CSRs only steer the guest; the host does not use them.
     unsafe {
-        csr::write::<{ csr::VSSTATUS }>(c.vsstatus);
         csr::write::<{ csr::VSIE }>(c.vsie);
         csr::write::<{ csr::VSTVEC }>(c.vstvec);
         csr::write::<{ csr::VSSCRATCH }>(c.vsscratch);
@@ -895,7 +897,6 @@ unsafe extern "C" fn kvm_arch_vcpu_load(vcpu: *mut bindings::kvm_vcpu, cpu: c_in
         csr::write::<{ csr::VSTVAL }>(c.vstval);
         csr::write::<{ csr::HEDELEG }>(ctx.hedeleg);
         csr::write::<{ csr::HVIP }>(c.hvip);
-        csr::write::<{ csr::VSATP }>(c.vsatp);
         csr::write::<{ csr::HENVCFG }>(ctx.henvcfg as usize);
         csr::write::<{ csr::HTIMEDELTA }>(crate::vm::Vm::of_vcpu(v).time_delta() as usize);
     }
@@ -941,7 +942,7 @@ unsafe extern "C" fn kvm_arch_vcpu_put(vcpu: *mut bindings::kvm_vcpu) {
     }
     timer::put(v);
     let c = &mut ctx.csr;
-    c.vsstatus = csr::read::<{ csr::VSSTATUS }>();
+    c.vsstatus = csr::read_vsstatus();
     c.vsie = csr::read::<{ csr::VSIE }>();
     c.vstvec = csr::read::<{ csr::VSTVEC }>();
     c.vsscratch = csr::read::<{ csr::VSSCRATCH }>();
@@ -949,7 +950,7 @@ unsafe extern "C" fn kvm_arch_vcpu_put(vcpu: *mut bindings::kvm_vcpu) {
     c.vscause = csr::read::<{ csr::VSCAUSE }>();
     c.vstval = csr::read::<{ csr::VSTVAL }>();
     c.hvip = csr::read::<{ csr::HVIP }>();
-    c.vsatp = csr::read::<{ csr::VSATP }>();
+    c.vsatp = csr::read_vsatp(c.vsatp);
 }
 
 /// Whether the vCPU is powered off, for the C side of KVM_REQ_SLEEP.

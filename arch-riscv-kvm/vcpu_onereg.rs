@@ -20,6 +20,7 @@ use crate::logic::onereg::{
     self, ConfigReg, CoreReg, CsrReg, FpReg, GeneralCsr, RegId, SbiExtReg, SbiExtStatus,
     SbiStateReg, StaReg, TimerReg, VcpuDesc,
 };
+use crate::logic::vscsr::Vsstatus;
 use crate::vcpu::{Vcpu, VcpuContext, VSIP_TO_HVIP_SHIFT, VSIP_VALID_MASK};
 use crate::vm::Vm;
 
@@ -133,7 +134,7 @@ fn read(v: &Vcpu, ctx: &VcpuContext, id: RegId) -> Result<u64> {
         RegId::Csr(CsrReg::General(c)) => {
             let s = &ctx.csr;
             (match c {
-                GeneralCsr::Sstatus => s.vsstatus,
+                GeneralCsr::Sstatus => s.vsstatus.bits(),
                 GeneralCsr::Sie => s.vsie,
                 GeneralCsr::Stvec => s.vstvec,
                 GeneralCsr::Sscratch => s.vsscratch,
@@ -142,7 +143,7 @@ fn read(v: &Vcpu, ctx: &VcpuContext, id: RegId) -> Result<u64> {
                 GeneralCsr::Stval => s.vstval,
                 // The VS-level bits of hvip, as the guest sees them in sip.
                 GeneralCsr::Sip => (v.folded_hvip(s.hvip) >> VSIP_TO_HVIP_SHIFT) & VSIP_VALID_MASK,
-                GeneralCsr::Satp => s.vsatp,
+                GeneralCsr::Satp => s.vsatp.bits(),
                 GeneralCsr::Scounteren => g.scounteren,
                 GeneralCsr::Senvcfg => s.senvcfg,
             }) as u64
@@ -232,7 +233,9 @@ fn write(v: &Vcpu, ctx: &mut VcpuContext, id: RegId, value: u64) -> Result {
             let value = value as usize;
             let s = &mut ctx.csr;
             match c {
-                GeneralCsr::Sstatus => s.vsstatus = value,
+                // Both WARL: the legal part of the value, as a hart would
+                // keep it (and not more, see logic::vscsr).
+                GeneralCsr::Sstatus => s.vsstatus = Vsstatus::new(value),
                 GeneralCsr::Sie => s.vsie = value,
                 GeneralCsr::Stvec => s.vstvec = value,
                 GeneralCsr::Sscratch => s.vsscratch = value,
@@ -245,7 +248,7 @@ fn write(v: &Vcpu, ctx: &mut VcpuContext, id: RegId, value: u64) -> Result {
                     s.hvip = (value & VSIP_VALID_MASK) << VSIP_TO_HVIP_SHIFT;
                     v.clear_pending_changes();
                 }
-                GeneralCsr::Satp => s.vsatp = value,
+                GeneralCsr::Satp => s.vsatp = s.vsatp.written(value),
                 GeneralCsr::Scounteren => ctx.sw.guest.scounteren = value,
                 GeneralCsr::Senvcfg => s.senvcfg = value,
             }

@@ -17,3 +17,4 @@ pub mod pte;
 pub mod sbi;
 pub mod timer;
 pub mod vmid;
+pub mod vscsr;
