@@ -39,8 +39,9 @@ CONFIG_SRC := configs/kvm-rs.config
 DEBUG_CONFIG_SRC := configs/kvm-debug.config
 PATCHES := $(wildcard patches/*.patch)
 # The directories too: deleting a test must rebuild the set.
-SELFTEST_SRC := $(wildcard selftests/*.c selftests/*.h selftests/bench/*.c \
-	selftests/fuzz/*.c) selftests/Makefile selftests/. selftests/bench selftests/fuzz
+SELFTEST_SRC := $(wildcard selftests/*.c selftests/*.h selftests/hostile/*.c \
+	selftests/bench/*.c selftests/fuzz/*.c) selftests/Makefile selftests/. \
+	selftests/hostile selftests/bench selftests/fuzz
 
 SETUP := $(BUILD)/.setup.stamp
 # $(call X,BACKEND,SUFFIX): SUFFIX is the profile's, '' or -debug.

@@ -16,7 +16,7 @@ make -s -C "$kst" ARCH=riscv CROSS_COMPILE="$CROSS" CC="${CROSS}gcc -static" \
 	OUTPUT="$out/upstream" -j"$(nproc)" ||
 	die "building the upstream KVM selftests failed"
 # Rebuilt from scratch: a test deleted from selftests/ must not linger.
-rm -rf "$out/project" "$out/bench" "$out/fuzz"
+rm -rf "$out/project" "$out/hostile" "$out/bench" "$out/fuzz"
 make -s -C "$TOP/selftests" KST="$kst" KST_OUT="$out/upstream" TREE="$tree" \
-	OUT="$out/project" BENCH_OUT="$out/bench" FUZZ_OUT="$out/fuzz" CC="${CROSS}gcc" ||
+	OUT="$out/project" HOSTILE_OUT="$out/hostile" BENCH_OUT="$out/bench" FUZZ_OUT="$out/fuzz" CC="${CROSS}gcc" ||
 	die "building the project selftests failed"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# fuzz.sh BACKEND: boot the emulated host on BACKEND's kernel and run the
-# fuzzer (selftests/fuzz/kvm_fuzz.c) once, for FUZZ_SECONDS (default 300)
-# with seed FUZZ_SEED (default: the fuzzer's own, printed). It fails when
+# fuzz.sh BACKEND: boot the emulated host on BACKEND's kernel, run the
+# regression tests of what took a host down (selftests/hostile; not with
+# FUZZ_HOSTILE=0), then the fuzzer (selftests/fuzz/kvm_fuzz.c) once, for
+# FUZZ_SECONDS (default 300) with seed FUZZ_SEED (default: the fuzzer's
+# own, printed). It fails when one of those tests fails, when
 # the fuzzer reports a result no correct KVM gives, when the kernel log
 # shows a splat (lockup and stall detectors included), or when the boot
 # does not end within FUZZ_SECONDS plus a margin: a hang.
@@ -15,6 +17,7 @@ log=$out/console.log
 mkdir -p "$out"
 append="rkvm.fuzz_seconds=$secs"
 [ -n "${FUZZ_SEED:-}" ] && append+=" rkvm.fuzz_seed=$FUZZ_SEED"
+[ "${FUZZ_HOSTILE:-1}" = 0 ] && append+=" rkvm.hostile=0"
 # Boot and module load take about a minute under TCG; the fuzzer itself
 # is killed 60 s after its own bound. Twice that on top is a hang.
 limit=$((secs + 300))
@@ -30,6 +33,9 @@ if [ "$rc" != 124 ] && ! grep -q '^RKVM-DONE' "$log"; then
 	problems+=("the emulated host stopped (qemu exit $rc) before the fuzzer finished")
 fi
 grep -q '^RESULT PASS project/kvm_fuzz ' "$log" || problems+=("the fuzzer did not pass")
+while read -r _ _ t _; do
+	problems+=("$t failed")
+done < <(grep -a '^RESULT FAIL hostile/' "$log")
 if grep -aEh "$SPLAT_RE" "$log" > "$out/splats"; then
 	problems+=("the kernel log shows a splat:")
 	while read -r l; do problems+=("  $l"); done < "$out/splats"

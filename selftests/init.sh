@@ -13,8 +13,10 @@
 #   shell   load kvm.ko and start an interactive shell (make run)
 #   noh     the CPU has no H extension: check that loading fails cleanly
 #   bench   run each /bench/* program rkvm.repeat times (scripts/bench.sh)
-#   fuzz    run /fuzz/kvm_fuzz for rkvm.fuzz_seconds (default 300) with
-#           seed rkvm.fuzz_seed (default: the fuzzer's), then power off
+#   fuzz    run the regression tests of what took a host down
+#           (/tests/hostile, unless rkvm.hostile=0), then /fuzz/kvm_fuzz
+#           for rkvm.fuzz_seconds (default 300) with seed rkvm.fuzz_seed
+#           (default: the fuzzer's), then power off
 # rkvm.only=SUITE/NAME[,SUITE/NAME...] runs only those selftests, and
 # rkvm.repeat=N runs each of them N times (no retry): for chasing a flake,
 # e.g. `make test RKVM_APPEND="rkvm.only=upstream/arch_timer rkvm.repeat=50"`.
@@ -37,6 +39,7 @@ only=
 repeat=1
 fuzz_seconds=300
 fuzz_seed=
+hostile=1
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	rkvm.mode=*) mode=${arg#rkvm.mode=} ;;
@@ -46,6 +49,7 @@ for arg in $(cat /proc/cmdline); do
 	rkvm.repeat=*) repeat=${arg#rkvm.repeat=} ;;
 	rkvm.fuzz_seconds=*) fuzz_seconds=${arg#rkvm.fuzz_seconds=} ;;
 	rkvm.fuzz_seed=*) fuzz_seed=${arg#rkvm.fuzz_seed=} ;;
+	rkvm.hostile=*) hostile=${arg#rkvm.hostile=} ;;
 	esac
 done
 
@@ -175,6 +179,11 @@ noh)
 fuzz)
 	echo "backend: $(cat /backend)"
 	insmod /kvm.ko
+	if [ "$hostile" = 1 ]; then
+		for t in /tests/hostile/*; do
+			run_test hostile "$t"
+		done
+	fi
 	fuzz "$fuzz_seconds"
 	finish
 	;;

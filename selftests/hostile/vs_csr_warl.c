@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vs_csr_warl: no value userspace gives the guest's sstatus or satp
+ * reaches the hart beyond what the privileged spec lets those registers
+ * hold, so none can take the host down.
+ *
+ * KVM_SET_ONE_REG(sstatus) becomes the guest's vsstatus, and (satp) its
+ * vsatp. Both are WARL, so a conforming hart keeps only their legal part.
+ * QEMU does not: it stores every bit written to vsstatus and ORs all of
+ * vsstatus into mstatus on each entry to V=1, where bits outside the
+ * VS-level fields stay once the guest has exited. mstatus.TVM then makes
+ * the host's next sfence.vma an illegal instruction (an Oops in
+ * set_pte_range), TSR its next sret, TW its next wfi, and MPRV turns the
+ * firmware's next trap into a fault on its own stack in M-mode, for good
+ * (a hart gone silent: RCU stalls, then a silent host). A vsatp of a
+ * reserved MODE makes QEMU 7.2's page walker assert when the guest
+ * fetches. The upstream C backend writes both values as given.
+ *
+ * The test sets each such value on a vCPU that runs on every host CPU
+ * in turn, enters the guest on each, then makes every CPU take page
+ * faults, remote TLB flushes (SBI calls into the firmware), syscalls and
+ * idle time, and checks that reading the registers back gives only their
+ * legal part. Without the fix the emulated host dies here, which the
+ * runner reports (a splat, or a boot that ends before RKVM-DONE).
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "test_util.h"
+#include "rkvm_util.h"
+
+#define CSR_REG(name) RISCV_GENERAL_CSR_REG(name)
+
+/* mstatus fields that are no part of vsstatus. */
+#define MSTATUS_MIE	(1UL << 3)
+#define MSTATUS_MPIE	(1UL << 7)
+#define MSTATUS_MPP	(3UL << 11)
+#define MSTATUS_MPRV	(1UL << 17)
+#define MSTATUS_TVM	(1UL << 20)
+#define MSTATUS_TW	(1UL << 21)
+#define MSTATUS_TSR	(1UL << 22)
+#define MSTATUS_SXL	(3UL << 34)
+#define MSTATUS_MPV	(1UL << 39)
+
+/* What vsstatus may hold (SIE SPIE UBE SPP VS FS SUM MXR), and UXL. */
+#define VSSTATUS_FIELDS	0x000c6762UL
+#define UXL		(3UL << 32)
+#define UXL_64		(2UL << 32)
+
+#define SATP64_MODE_SHIFT	60
+
+static unsigned long get(struct kvm_vcpu *vcpu, uint64_t id)
+{
+	unsigned long v;
+
+	vcpu_get_reg(vcpu, id, &v);
+	return v;
+}
+
+static void guest_code(void)
+{
+	for (;;)
+		GUEST_SYNC(0);
+}
+
+static const unsigned long bad_sstatus[] = {
+	MSTATUS_TVM, MSTATUS_TSR, MSTATUS_TW, MSTATUS_MPRV | MSTATUS_MPP,
+	MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPV, MSTATUS_SXL, UXL, ~0UL,
+};
+
+/* Reserved MODEs of RV64 satp: all but Bare (0) and Sv39..Sv57 (8..10). */
+static const unsigned long bad_satp_modes[] = { 1, 4, 7, 11, 15 };
+
+static int ncpus;
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	TEST_ASSERT(!sched_setaffinity(0, sizeof(set), &set), "pin to CPU %d", cpu);
+}
+
+static atomic_int spinning;
+
+/* Keeps the mm live on another CPU, so munmap() flushes it remotely. */
+static void *spin(void *arg)
+{
+	pin((long)arg);
+	atomic_fetch_add(&spinning, 1);
+	while (atomic_load(&spinning) > 0)
+		;
+	return NULL;
+}
+
+/*
+ * What the host does all the time, on every CPU: page faults (a fresh
+ * PTE, sfence.vma), unmaps of memory another CPU uses (a remote fence,
+ * through the firmware), syscalls (sret), and blocking (wfi in idle).
+ */
+static void exercise_host(void)
+{
+	pthread_t other;
+	long cpu;
+
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		size_t len = 64 * getpagesize();
+		char *p;
+
+		pin(cpu);
+		atomic_store(&spinning, 0);
+		pthread_create(&other, NULL, spin, (void *)((cpu + 1) % ncpus));
+		while (atomic_load(&spinning) == 0)
+			sched_yield();
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		TEST_ASSERT(p != MAP_FAILED, "mmap");
+		for (size_t i = 0; i < len; i += getpagesize())
+			p[i] = i;
+		TEST_ASSERT(!munmap(p, len), "munmap");
+		atomic_store(&spinning, -1);
+		pthread_join(other, NULL);
+	}
+}
+
+/* Enters the guest once on each host CPU. */
+static void run_everywhere(struct kvm_vcpu *vcpu)
+{
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		pin(cpu);
+		rkvm_run_to_sync(vcpu, 0);
+	}
+}
+
+int main(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	unsigned long v, satp;
+	unsigned int i;
+
+	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+
+	for (i = 0; i < ARRAY_SIZE(bad_sstatus); i++) {
+		/* The guest's own state stays as the library set it. */
+		unsigned long keep = get(vcpu, CSR_REG(sstatus));
+		unsigned long want = (bad_sstatus[i] & VSSTATUS_FIELDS) |
+				     ((bad_sstatus[i] & UXL) == UXL ? UXL_64 : bad_sstatus[i] & UXL);
+
+		vcpu_set_reg(vcpu, CSR_REG(sstatus), bad_sstatus[i]);
+		v = get(vcpu, CSR_REG(sstatus));
+		TEST_ASSERT(v == want, "sstatus %#lx reads back as %#lx, want %#lx",
+			    bad_sstatus[i], v, want);
+		run_everywhere(vcpu);
+		exercise_host();
+		v = get(vcpu, CSR_REG(sstatus));
+		TEST_ASSERT(!(v & ~(VSSTATUS_FIELDS | UXL | 3UL << 15 | 1UL << 63)),
+			    "after a run sstatus is %#lx", v);
+		vcpu_set_reg(vcpu, CSR_REG(sstatus), keep);
+		pr_info("sstatus %#lx: the host survived, the guest has %#lx\n",
+			bad_sstatus[i], v);
+	}
+
+	satp = get(vcpu, CSR_REG(satp));
+	for (i = 0; i < ARRAY_SIZE(bad_satp_modes); i++) {
+		vcpu_set_reg(vcpu, CSR_REG(satp), bad_satp_modes[i] << SATP64_MODE_SHIFT | 0x1234);
+		v = get(vcpu, CSR_REG(satp));
+		TEST_ASSERT(v == satp, "satp MODE %lu: a write of a reserved MODE "
+			    "took effect (%#lx, was %#lx)", bad_satp_modes[i], v, satp);
+		run_everywhere(vcpu);
+		pr_info("satp MODE %lu: ignored, the guest ran\n", bad_satp_modes[i]);
+	}
+
+	kvm_vm_free(vm);
+	return 0;
+}
