@@ -652,7 +652,17 @@ static void op_run(struct vm *vm, int fd, struct kvm_run *run, struct rng *r,
 		memcpy(vm->code + 0x1000 * below(r, 4), p->insn, p->n * 4);
 		memcpy(vm->code + DATA_OFF, p->data, p->nd * 8);
 		set_reg(fd, CORE_REG(0), CODE_GPA + 0x1000 * below(r, 4));	/* pc */
-		set_reg(fd, CSR_REG(8), 0);					/* satp */
+		/*
+		 * Mostly VS-mode without translation; else any privilege,
+		 * sstatus and satp (vsstatus and vsatp reach the hart).
+		 */
+		if (chance(r, 80)) {
+			set_reg(fd, CSR_REG(8), 0);				/* satp */
+		} else {
+			set_reg(fd, CORE_REG(32), below(r, 2));			/* mode */
+			set_reg(fd, CSR_REG(0), chance(r, 50) ? 1ULL << below(r, 64) : next(r));
+			set_reg(fd, CSR_REG(8), chance(r, 50) ? below(r, 16) << 60 : next(r));
+		}
 		if (chance(r, 50))
 			set_reg(fd, CSR_REG(1), CODE_GPA + 0x1000 * below(r, 4));	/* stvec */
 	}
