@@ -135,6 +135,60 @@ fn table_is_upstreams() {
     assert_eq!(SBI_EXTENSIONS_V01[1..], SBI_EXTENSIONS_NO_V01[1..]);
 }
 
+/// Upstream 332fa4a802b1 ("riscv: kvm: Fix out-of-bounds array access",
+/// 6.13, also in 6.12.y): BASE's row in the extension table carries
+/// `KVM_RISCV_SBI_EXT_MAX` as a marker for "cannot be disabled", and
+/// `kvm_riscv_vcpu_sbi_init()` used it to index `ext_status[]`, one past
+/// the end. Here the row has no gate at all instead of a marker, and no
+/// KVM SBI id of the marker's value can be made, so nothing can index the
+/// statuses with it; with a status array of exactly
+/// `KVM_RISCV_SBI_EXT_MAX` entries every row is looked up (a Rust index
+/// out of range would panic), and BASE is found whatever the statuses.
+#[test]
+fn fix_out_of_bounds_array_access() {
+    // The marker value is not a KVM SBI id, nor is anything above it.
+    for n in [
+        KVM_RISCV_SBI_EXT_MAX as u64,
+        KVM_RISCV_SBI_EXT_MAX as u64 + 1,
+        u64::MAX,
+    ] {
+        assert_eq!(SbiExtId::new(n), None, "id {n}");
+    }
+    for v01 in [false, true] {
+        let table = sbi_extensions(v01);
+        for row in table {
+            match row.gate {
+                // Only BASE is ungated: it is the marker's row upstream.
+                None => assert_eq!(row.ext, SbiExt::Base, "{row:?}"),
+                Some(gate) => assert!(gate.get() < KVM_RISCV_SBI_EXT_MAX, "{row:?}"),
+            }
+        }
+        for status in [
+            SbiExtStatus::Enabled,
+            SbiExtStatus::Disabled,
+            SbiExtStatus::Unavailable,
+        ] {
+            let e = SbiEnv {
+                v01,
+                ..with(status)
+            };
+            assert_eq!(e.sbi.len(), KVM_RISCV_SBI_EXT_MAX as usize);
+            for row in table {
+                let found = find_ext(row.first, &e);
+                let expect = row.gate.is_none() || status == SbiExtStatus::Enabled;
+                assert_eq!(found.is_some(), expect, "{row:?} {status:?}");
+            }
+            let base = find_ext(SBI_EXT_BASE, &e).map(|r| r.ext);
+            assert_eq!(base, Some(SbiExt::Base), "{status:?}");
+            assert_eq!(probe_extension(SBI_EXT_BASE, &e), 1);
+        }
+    }
+    // A new vCPU's statuses: one per KVM SBI id, the same either way.
+    for sta in [false, true] {
+        assert_eq!(initial_status(sta).len(), KVM_RISCV_SBI_EXT_MAX as usize);
+    }
+}
+
 #[test]
 fn find_ext_respects_the_status() {
     for v01 in [false, true] {
@@ -619,6 +673,89 @@ fn rfence_decoding() {
             asid: 9
         }
     );
+}
+
+/// Upstream 6aba0cb5bba6 ("RISC-V: KVM: Fix the size parameter check in
+/// SBI SFENCE calls", 6.16, also in 6.12.y: 6.12.117 has it): a remote
+/// `sfence.vma` (`.asid`) applies to the whole address space when start
+/// and size are both 0 *or* when the size is 2^XLEN - 1, whatever the
+/// start. Before it, only (0, 0) flushed everything and a size of -1 went
+/// out as a range of 2^64 - 1 bytes from `start`. The legacy v0.1 calls
+/// were not changed: there only (0, 0) means everything.
+#[test]
+fn fix_the_size_parameter_check_in_sbi_sfence_calls() {
+    let rfence = |func: u64, start: u64, size: u64| match go(
+        SBI_EXT_RFENCE,
+        func,
+        [0b11, 0, start, size, 7, 0],
+    ) {
+        SbiOutcome::RemoteFence { fence, .. } => fence,
+        o => panic!("{o:?}"),
+    };
+    let starts = [0, 1, 0x1000, 0x8000_0000_0000, u64::MAX - 0xfff, u64::MAX];
+    for start in starts {
+        let all = rfence(SBI_EXT_RFENCE_REMOTE_SFENCE_VMA, start, u64::MAX);
+        assert_eq!(all, RemoteFence::VvmaAll, "start {start:#x}");
+        // And it is carried out as a flush of everything, not as a
+        // (wrapping) range.
+        assert_eq!(all.request(), FenceRequest::Flush(FullFlush::VvmaAll));
+        let asid = rfence(SBI_EXT_RFENCE_REMOTE_SFENCE_VMA_ASID, start, u64::MAX);
+        assert_eq!(
+            asid,
+            RemoteFence::VvmaAsidAll { asid: 7 },
+            "start {start:#x}"
+        );
+        assert_eq!(
+            asid.request(),
+            FenceRequest::Queue(HfenceKind::VvmaAsidAll { asid: 7 })
+        );
+    }
+    // (0, 0) still means everything.
+    assert_eq!(
+        rfence(SBI_EXT_RFENCE_REMOTE_SFENCE_VMA, 0, 0),
+        RemoteFence::VvmaAll
+    );
+    assert_eq!(
+        rfence(SBI_EXT_RFENCE_REMOTE_SFENCE_VMA_ASID, 0, 0),
+        RemoteFence::VvmaAsidAll { asid: 7 }
+    );
+    // Only 2^XLEN - 1 is special: one less is a range.
+    let size = u64::MAX - 1;
+    assert_eq!(
+        rfence(SBI_EXT_RFENCE_REMOTE_SFENCE_VMA, 0, size),
+        RemoteFence::VvmaGva { start: 0, size }
+    );
+    assert_eq!(
+        rfence(SBI_EXT_RFENCE_REMOTE_SFENCE_VMA_ASID, 0x1000, size),
+        RemoteFence::VvmaAsidGva {
+            start: 0x1000,
+            size,
+            asid: 7
+        }
+    );
+    // The legacy calls kept their (0, 0)-only rule.
+    for (ext, ranged) in [
+        (
+            SBI_EXT_0_1_REMOTE_SFENCE_VMA,
+            RemoteFence::VvmaGva {
+                start: 0x1000,
+                size: u64::MAX,
+            },
+        ),
+        (
+            SBI_EXT_0_1_REMOTE_SFENCE_VMA_ASID,
+            RemoteFence::VvmaAsidGva {
+                start: 0x1000,
+                size: u64::MAX,
+                asid: 7,
+            },
+        ),
+    ] {
+        match dispatch(&call(ext, 0, [0, 0x1000, u64::MAX, 7, 0, 0]), &env()) {
+            SbiOutcome::LegacyRemoteFence { fence, .. } => assert_eq!(fence, ranged),
+            o => panic!("{o:?}"),
+        }
+    }
 }
 
 #[test]
