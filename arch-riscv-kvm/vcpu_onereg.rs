@@ -248,7 +248,7 @@ fn write(v: &Vcpu, ctx: &mut VcpuContext, id: RegId, value: u64) -> Result {
                     s.hvip = (value & VSIP_VALID_MASK) << VSIP_TO_HVIP_SHIFT;
                     v.clear_pending_changes();
                 }
-                GeneralCsr::Satp => s.vsatp = s.vsatp.written(value),
+                GeneralCsr::Satp => s.vsatp = s.vsatp.written(value, caps.satp_mode),
                 GeneralCsr::Scounteren => ctx.sw.guest.scounteren = value,
                 GeneralCsr::Senvcfg => s.senvcfg = value,
             }

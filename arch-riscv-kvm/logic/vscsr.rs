@@ -23,7 +23,8 @@
 pub const SIE: usize = 1 << 1;
 /// `sstatus.SPIE`.
 pub const SPIE: usize = 1 << 5;
-/// `sstatus.UBE`.
+/// `sstatus.UBE`: not a field here (little-endian harts only, and QEMU
+/// does not swap it with `mstatus.UBE`).
 pub const UBE: usize = 1 << 6;
 /// `sstatus.SPP`.
 pub const SPP: usize = 1 << 8;
@@ -45,6 +46,8 @@ pub const UXL_64: usize = 2 << 32;
 /// A `vsstatus` value holding only fields the spec defines for it.
 ///
 /// The read-only summaries (XS, SD) are left out: the hart computes them.
+/// So is UBE: the backend runs guests little-endian only, where it is
+/// read-only zero, and QEMU would carry it into the host's `mstatus`.
 /// UXL keeps 32 or 64 bits, or 0 (a vCPU's reset value, as upstream's: a
 /// WARL write the hart legalises, and QEMU ignores); 128 bits, which a
 /// 64-bit hart does not have, becomes 64.
@@ -52,8 +55,10 @@ pub const UXL_64: usize = 2 << 32;
 pub struct Vsstatus(usize);
 
 impl Vsstatus {
-    /// The writable fields but UXL.
-    const FIELDS: usize = SIE | SPIE | UBE | SPP | VS | FS | SUM | MXR;
+    /// The writable fields but UXL. SPELP (Zicfilp) and SDT (Ssdbltrp)
+    /// belong here once those extensions are offered to guests: until
+    /// then they are read-only zero, and trap redirection clears them.
+    const FIELDS: usize = SIE | SPIE | SPP | VS | FS | SUM | MXR;
 
     /// The legal part of `value`.
     pub const fn new(value: usize) -> Self {
@@ -83,24 +88,36 @@ const MODE_SV39: usize = 8;
 const MODE_SV48: usize = 9;
 const MODE_SV57: usize = 10;
 
-/// A `vsatp` value whose MODE is Bare, Sv39, Sv48 or Sv57.
+/// A `vsatp` value whose MODE is Bare or a scheme of RV64 (Sv39, Sv48,
+/// Sv57) the host has.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Vsatp(usize);
 
 impl Vsatp {
-    /// `value` if its MODE names a translation scheme of RV64.
-    pub const fn new(value: usize) -> Option<Self> {
-        match value >> MODE_SHIFT {
-            // INVARIANT: a MODE the match just checked.
-            MODE_BARE | MODE_SV39 | MODE_SV48 | MODE_SV57 => Some(Self(value)),
-            _ => None,
+    /// `value` if its MODE is Bare or a scheme from Sv39 up to `widest`
+    /// (the host's `satp` MODE, as `KVM_REG_RISCV_CONFIG_REG(satp_mode)`
+    /// reports it).
+    pub const fn new(value: usize, widest: u64) -> Option<Self> {
+        let mode = value >> MODE_SHIFT;
+        let widest = if widest > MODE_SV57 as u64 {
+            MODE_SV57
+        } else {
+            widest as usize
+        };
+        if mode == MODE_BARE || (mode >= MODE_SV39 && mode <= widest) {
+            // INVARIANT: a MODE just checked.
+            Some(Self(value))
+        } else {
+            None
         }
     }
 
     /// What a write of `value` leaves in the register that held `self`:
     /// as for `satp`, a write of a MODE the hart does not have is ignored.
-    pub const fn written(self, value: usize) -> Self {
-        match Self::new(value) {
+    /// (Were it written, a hart that ignores it would keep the previous
+    /// vCPU's `vsatp`, which the put reads back and `GET_ONE_REG` shows.)
+    pub const fn written(self, value: usize, widest: u64) -> Self {
+        match Self::new(value, widest) {
             Some(v) => v,
             None => self,
         }
@@ -130,6 +147,7 @@ mod tests {
 
     #[test]
     fn vsstatus_drops_what_is_not_a_vsstatus_field() {
+        assert_eq!(Vsstatus::new(UBE | UXL_64).bits(), UXL_64);
         let machine = MSTATUS_MIE
             | MSTATUS_MPIE
             | MSTATUS_MPP
@@ -148,20 +166,9 @@ mod tests {
 
     #[test]
     fn vsstatus_keeps_every_field_it_has() {
-        let all = SIE | SPIE | UBE | SPP | VS | FS | SUM | MXR;
+        let all = SIE | SPIE | SPP | VS | FS | SUM | MXR;
         assert_eq!(Vsstatus::new(all | UXL_64).bits(), all | UXL_64);
-        for bit in [
-            SIE,
-            SPIE,
-            UBE,
-            SPP,
-            1 << 9,
-            1 << 10,
-            1 << 13,
-            1 << 14,
-            SUM,
-            MXR,
-        ] {
+        for bit in [SIE, SPIE, SPP, 1 << 9, 1 << 10, 1 << 13, 1 << 14, SUM, MXR] {
             assert_eq!(Vsstatus::new(bit | UXL_64).bits(), bit | UXL_64);
         }
         assert_eq!(Vsstatus::new(UXL_32 | SPP).bits(), UXL_32 | SPP);
@@ -183,20 +190,28 @@ mod tests {
     }
 
     #[test]
-    fn vsatp_takes_the_rv64_schemes() {
+    fn vsatp_takes_the_rv64_schemes_the_host_has() {
         for mode in [MODE_BARE, MODE_SV39, MODE_SV48, MODE_SV57] {
             let v = mode << MODE_SHIFT | 0x1234;
-            assert_eq!(Vsatp::new(v).map(Vsatp::bits), Some(v));
+            assert_eq!(Vsatp::new(v, 10).map(Vsatp::bits), Some(v));
         }
+        // A host on Sv48: no Sv57 for its guests either.
+        assert_eq!(Vsatp::new(MODE_SV57 << MODE_SHIFT, 9), None);
+        assert!(Vsatp::new(MODE_SV48 << MODE_SHIFT, 9).is_some());
+        assert!(Vsatp::new(MODE_SV39 << MODE_SHIFT, 8).is_some());
+        assert_eq!(Vsatp::new(MODE_SV48 << MODE_SHIFT, 8), None);
+        // Bare whatever the host has; no scheme above Sv57 whatever it says.
+        assert!(Vsatp::new(0, 0).is_some());
+        assert_eq!(Vsatp::new(11 << MODE_SHIFT, 15), None);
     }
 
     #[test]
     fn vsatp_write_of_a_reserved_mode_is_ignored() {
-        let old = Vsatp::new(MODE_SV39 << MODE_SHIFT | 42).unwrap();
+        let old = Vsatp::new(MODE_SV39 << MODE_SHIFT | 42, 10).unwrap();
         for mode in (0..16).filter(|m| ![0, 8, 9, 10].contains(m)) {
-            assert_eq!(Vsatp::new(mode << MODE_SHIFT), None);
-            assert_eq!(old.written(mode << MODE_SHIFT | 7), old);
+            assert_eq!(Vsatp::new(mode << MODE_SHIFT, 10), None);
+            assert_eq!(old.written(mode << MODE_SHIFT | 7, 10), old);
         }
-        assert_eq!(old.written(0).bits(), 0);
+        assert_eq!(old.written(0, 10).bits(), 0);
     }
 }
