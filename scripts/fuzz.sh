@@ -18,8 +18,9 @@ mkdir -p "$out"
 append="rkvm.fuzz_seconds=$secs"
 [ -n "${FUZZ_SEED:-}" ] && append+=" rkvm.fuzz_seed=$FUZZ_SEED"
 [ "${FUZZ_HOSTILE:-1}" = 0 ] && append+=" rkvm.hostile=0"
-# Boot and module load take about a minute under TCG; the fuzzer itself
-# is killed 60 s after its own bound. Twice that on top is a hang.
+# Boot and module load take about a minute under TCG, the hostile tests
+# seconds; the fuzzer itself is killed 60 s after its own bound. Twice
+# that on top is a hang.
 limit=$((secs + 300))
 
 step "fuzzing the $backend backend for ${secs}s (boot limit ${limit}s)"
@@ -33,9 +34,9 @@ if [ "$rc" != 124 ] && ! grep -q '^RKVM-DONE' "$log"; then
 	problems+=("the emulated host stopped (qemu exit $rc) before the fuzzer finished")
 fi
 grep -q '^RESULT PASS project/kvm_fuzz ' "$log" || problems+=("the fuzzer did not pass")
-while read -r _ _ t _; do
-	problems+=("$t failed")
-done < <(grep -a '^RESULT FAIL hostile/' "$log")
+while read -r _ st t _; do
+	[ "$st" = PASS ] || problems+=("$t: $st")
+done < <(grep -a '^RESULT [A-Z]* hostile/' "$log")
 if grep -aEh "$SPLAT_RE" "$log" > "$out/splats"; then
 	problems+=("the kernel log shows a splat:")
 	while read -r l; do problems+=("  $l"); done < "$out/splats"

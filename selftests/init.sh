@@ -181,6 +181,7 @@ fuzz)
 	insmod /kvm.ko
 	if [ "$hostile" = 1 ]; then
 		for t in /tests/hostile/*; do
+			[ -x "$t" ] || continue
 			run_test hostile "$t"
 		done
 	fi
