@@ -21,6 +21,13 @@ const ALL_IDS: [SbiExtId; 11] = [
 
 /// Upstream's defaults on a host with everything: DBCN starts
 /// disabled, the rest enabled. Legacy calls compiled in.
+/// Every status an extension can have.
+const STATUSES: [SbiExtStatus; 3] = [
+    SbiExtStatus::Enabled,
+    SbiExtStatus::Disabled,
+    SbiExtStatus::Unavailable,
+];
+
 fn env() -> SbiEnv {
     let mut sbi = [SbiExtStatus::Enabled; KVM_RISCV_SBI_EXT_MAX as usize];
     sbi[SbiExtId::DBCN.get() as usize] = SbiExtStatus::Disabled;
@@ -163,11 +170,7 @@ fn fix_out_of_bounds_array_access() {
                 Some(gate) => assert!(gate.get() < KVM_RISCV_SBI_EXT_MAX, "{row:?}"),
             }
         }
-        for status in [
-            SbiExtStatus::Enabled,
-            SbiExtStatus::Disabled,
-            SbiExtStatus::Unavailable,
-        ] {
+        for status in STATUSES {
             let e = SbiEnv {
                 v01,
                 ..with(status)
@@ -193,11 +196,7 @@ fn fix_out_of_bounds_array_access() {
 fn find_ext_respects_the_status() {
     for v01 in [false, true] {
         for entry in sbi_extensions(v01) {
-            for status in [
-                SbiExtStatus::Enabled,
-                SbiExtStatus::Disabled,
-                SbiExtStatus::Unavailable,
-            ] {
+            for status in STATUSES {
                 let e = SbiEnv {
                     v01,
                     ..with(status)
@@ -1201,11 +1200,7 @@ fn no_input_panics_and_invariants_hold() {
     let mut rng = Lcg(0x5eed);
     let mut envs = Vec::new();
     for v01 in [false, true] {
-        for status in [
-            SbiExtStatus::Enabled,
-            SbiExtStatus::Disabled,
-            SbiExtStatus::Unavailable,
-        ] {
+        for status in STATUSES {
             for online_vcpus in [0, 1, 63, 64, u32::MAX] {
                 envs.push(SbiEnv {
                     v01,
