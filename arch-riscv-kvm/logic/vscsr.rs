@@ -85,7 +85,6 @@ impl Vsstatus {
 const MODE_SHIFT: u32 = 60;
 const MODE_BARE: usize = 0;
 const MODE_SV39: usize = 8;
-const MODE_SV48: usize = 9;
 const MODE_SV57: usize = 10;
 
 /// A `vsatp` value whose MODE is Bare or a scheme of RV64 (Sv39, Sv48,
@@ -132,6 +131,8 @@ impl Vsatp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const MODE_SV48: usize = 9;
 
     /// mstatus bits QEMU would carry from vsstatus into the host's mstatus.
     const MSTATUS_MIE: usize = 1 << 3;
