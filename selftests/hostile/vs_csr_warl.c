@@ -128,10 +128,15 @@ static void exercise_host(void)
 	}
 }
 
-/* Enters the guest once on each host CPU. */
+/* The host CPU to enter the guest on, or -1: each in turn. */
+static int only_cpu = -1;
+
+/* Enters the guest once on each host CPU (or on only_cpu). */
 static void run_everywhere(struct kvm_vcpu *vcpu)
 {
 	for (int cpu = 0; cpu < ncpus; cpu++) {
+		if (only_cpu >= 0 && cpu != only_cpu)
+			continue;
 		pin(cpu);
 		rkvm_run_to_sync(vcpu, 0);
 	}
@@ -139,7 +144,9 @@ static void run_everywhere(struct kvm_vcpu *vcpu)
 
 /*
  * With an argument, only that sstatus value, to see what one field does
- * to a backend that lets it through: e.g. 0x20000 (MPRV) on the C one.
+ * to a backend that lets it through: e.g. 0x20000 (MPRV) on the C one;
+ * with a second, the guest runs on that host CPU only (the others keep
+ * a clean mstatus, and see what became of it).
  */
 int main(int argc, char *argv[])
 {
@@ -151,6 +158,8 @@ int main(int argc, char *argv[])
 	struct kvm_vm *vm;
 
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (argc > 2)
+		only_cpu = atoi(argv[2]);
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 
 	for (i = 0; i < n; i++) {
