@@ -19,7 +19,12 @@ backend=$1
 out=$BUILD/test-$backend$PROFILE
 expected=$TOP/selftests/expected-pass
 [ "$backend" = upstream ] && expected=$TOP/selftests/expected-pass-upstream
-boot_timeout=${RKVM_BOOT_TIMEOUT:-2700}
+# A boot that takes this long is hung (each test has its own limit, this
+# is for a kill that never completes); the debug kernels' limits are
+# scaled by the profile's factor of selftests/timeouts, and so is this.
+scale=1
+[ -n "$PROFILE" ] && scale=$(awk -v p="${PROFILE#-}" '$1 == "scale" && $2 == p { print $3 }' "$TOP/selftests/timeouts")
+boot_timeout=${RKVM_BOOT_TIMEOUT:-$(awk -v k="${scale:-1}" 'BEGIN { printf "%d", 2700 * k }')}
 mkdir -p "$out"
 rm -f "$out"/*.log
 problems=()
