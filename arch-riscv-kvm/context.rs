@@ -54,16 +54,9 @@ pub(crate) struct SwitchArea {
     pub(crate) host: HostRegs,
 }
 
-/// `sstatus` bits the backend interprets.
+/// `sstatus` bits the backend interprets (the fields are `vsstatus`'s).
 pub(crate) mod sstatus {
-    /// Previous privilege was S (guest VS-mode) when trapping.
-    pub(crate) const SPP: usize = 1 << 8;
-    /// Interrupts were enabled before the trap.
-    pub(crate) const SPIE: usize = 1 << 5;
-    /// Interrupt enable.
-    pub(crate) const SIE: usize = 1 << 1;
-    /// Floating-point unit state field.
-    pub(crate) const FS: usize = 3 << 13;
+    pub(crate) use crate::logic::vscsr::{FS, SIE, SPIE, SPP};
     /// FS: off.
     pub(crate) const FS_OFF: usize = 0;
     /// FS: initial.

@@ -108,7 +108,7 @@ pub(crate) fn write_vsstatus(value: Vsstatus) {
 /// Reads `vsatp`; a MODE the hart should not hold keeps `old`.
 #[inline(always)]
 pub(crate) fn read_vsatp(old: Vsatp) -> Vsatp {
-    old.written(read::<VSATP>(), crate::host::HostCaps::get().satp_mode)
+    old.written(read::<VSATP>(), crate::host::satp_mode())
 }
 
 /// Writes `vsatp`.

@@ -57,6 +57,12 @@ static ISA: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
 static CBOM_BLOCK_SIZE: AtomicU64 = AtomicU64::new(0);
 static CBOZ_BLOCK_SIZE: AtomicU64 = AtomicU64::new(0);
 static SATP_MODE: AtomicU64 = AtomicU64::new(0);
+
+/// The host's `satp` MODE alone, for the vCPU put path (one load, not
+/// the whole of [`HostCaps::get`]).
+pub(crate) fn satp_mode() -> u64 {
+    SATP_MODE.load(Ordering::Acquire)
+}
 static TIMEBASE: AtomicU64 = AtomicU64::new(0);
 
 /// The host's `time` counter.
@@ -78,7 +84,7 @@ impl HostCaps {
             isa: HostIsa(ISA.each_ref().map(|w| w.load(Ordering::Acquire))),
             cbom_block_size: CBOM_BLOCK_SIZE.load(Ordering::Acquire),
             cboz_block_size: CBOZ_BLOCK_SIZE.load(Ordering::Acquire),
-            satp_mode: SATP_MODE.load(Ordering::Acquire),
+            satp_mode: satp_mode(),
             timebase: TIMEBASE.load(Ordering::Acquire),
         }
     }
