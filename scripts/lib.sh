@@ -5,7 +5,15 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 TOOLS=$BUILD/tools
 RISCV_ROOT=$BUILD/riscv64-root
-DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The Debian packages of the emulated host's userland and of its guests
+# (Debian trixie, riscv64): busybox for both roots, the VMM QEMU, and the
+# guests' kernel. scripts/setup.sh extracts them into RISCV_ROOT.
+RISCV_SUITE=trixie
+RISCV_PACKAGES=(busybox-static qemu-system-riscv linux-image-riscv64 strace)
+# kvmtool is in no package registry: a static riscv64 build beside the
+# project (../shared/tools/riscv64/README.md). Without it, the kvmtool
+# tests SKIP and say so.
+LKVM=${LKVM:-$TOP/../shared/tools/riscv64/lkvm}
 KERNEL_TARBALL=/usr/src/linux-source-6.12.tar.xz
 
 # Toolchain pins (see ../shared/DESIGN.md and Documentation/).
@@ -38,6 +46,18 @@ kmake() {
 	local tree=$1; shift
 	make -C "$tree" ARCH=riscv LLVM="$LLVM_SUFFIX" RUSTC="$RUSTC" \
 		RUSTDOC="$RUSTDOC" BINDGEN="$BINDGEN" "$@"
+}
+
+# debian_mirror: the Debian archive this machine's apt takes its packages
+# from (the URI serving its own release, as apt's configuration has it),
+# unless DEBIAN_MIRROR says otherwise. The same archive serves trixie
+# riscv64.
+debian_mirror() {
+	if [ -n "${DEBIAN_MIRROR:-}" ]; then echo "$DEBIAN_MIRROR"; return; fi
+	local codename
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	apt-get indextargets --format '$(RELEASE) $(REPO_URI)' 'Created-By: Packages' 2>/dev/null |
+		awk -v c="$codename" '$1 == c { print $2; exit }'
 }
 
 step() { printf '==> %s\n' "$*" >&2; }

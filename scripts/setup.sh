@@ -13,8 +13,9 @@ packages=(
 	# Kernel source and the emulated host.
 	linux-source-6.12 qemu-system-misc
 	# riscv64 userland: cross compiler for the selftests, Debian's
-	# riscv64 packages for busybox.
-	gcc-riscv64-linux-gnu libc6-dev-riscv64-cross mmdebstrap
+	# riscv64 packages (busybox, QEMU and a kernel for the guests); the
+	# guest kit's disk image and module tools.
+	gcc-riscv64-linux-gnu libc6-dev-riscv64-cross mmdebstrap binutils kmod
 )
 
 missing=()
@@ -47,11 +48,18 @@ if [[ $("$BINDGEN" --version 2>/dev/null) != "bindgen $BINDGEN_VERSION" ]]; then
 		die "cargo install bindgen-cli failed"
 fi
 
-# A riscv64 busybox for the emulated host's initramfs, from Debian.
-if [ ! -x "$RISCV_ROOT/usr/bin/busybox" ]; then
-	step "fetching riscv64 busybox-static (Debian trixie)"
+# The riscv64 userland, from Debian (lib.sh's RISCV_PACKAGES with what
+# they depend on): extracted, not installed, so no riscv64 code runs here.
+# Fetched again when the list changes.
+want="$RISCV_SUITE ${RISCV_PACKAGES[*]}"
+if [ "$(cat "$RISCV_ROOT/.packages" 2>/dev/null)" != "$want" ]; then
+	mirror=$(debian_mirror)
+	[ -n "$mirror" ] || die "no Debian archive in apt's configuration (apt-get indextargets); set DEBIAN_MIRROR"
+	step "fetching riscv64 $RISCV_SUITE packages from $mirror: ${RISCV_PACKAGES[*]}"
 	rm -rf "$RISCV_ROOT"
+	include=$(IFS=,; echo "${RISCV_PACKAGES[*]}")
 	mmdebstrap --quiet --variant=extract --architectures=riscv64 \
-		--include=busybox-static trixie "$RISCV_ROOT" "$DEBIAN_MIRROR" ||
-		die "mmdebstrap failed to fetch busybox-static for riscv64"
+		--include="$include" "$RISCV_SUITE" "$RISCV_ROOT" "$mirror" ||
+		die "mmdebstrap failed to fetch the riscv64 packages: ${RISCV_PACKAGES[*]}"
+	echo "$want" > "$RISCV_ROOT/.packages"
 fi
