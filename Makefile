@@ -1,9 +1,12 @@
 # riscv-kvm-rs: the RISC-V KVM backend in Rust, built in-tree on Linux 6.12.
 #
-#   make run                      build everything, boot the emulated host
+#   make run                      boot the emulated host and, in it, a Linux
+#                                 guest under QEMU (VMM=kvmtool: kvmtool)
 #   make test                     host tests + every selftest on the Rust backend
 #   make test KVM_BACKEND=upstream   the same suite on the upstream C backend
 #   make bench                    benchmarks, Rust against upstream C
+#   make boot-times               a Linux guest's time to /init under QEMU,
+#                                 Rust against upstream C (RKVM_BOOT_REPEAT=)
 #   make parity                   make test on the upstream C backend (the reference)
 #   make fuzz                     the fuzzer in the emulated host (FUZZ_SECONDS=,
 #                                 FUZZ_SEED= to replay)
@@ -51,8 +54,21 @@ SELFTESTS := $(BUILD)/.selftests.stamp
 INITRAMFS = $(BUILD)/initramfs-$(1)$(2).cpio
 # What /init reads besides itself: per-test limits, options, the retry list.
 INIT_FILES := selftests/init.sh selftests/timeouts selftests/args selftests/timing-sensitive
+# The real-VMM kit (scripts/mkvmmkit.sh): QEMU, kvmtool, a guest kernel
+# and root, the vmm tests. The vmm and run boots append it to the host's
+# initramfs; the others do without its ~90 MB.
+VMMKIT := $(BUILD)/vmm-kit.cpio
+VMMKIT_SRC := $(wildcard selftests/vmm/*.sh selftests/vmm/guest/* selftests/vmm/tools/*) \
+	selftests/vmm selftests/vmm/guest selftests/vmm/tools
+LKVM ?= $(abspath $(CURDIR)/../shared/tools/riscv64/lkvm)
+export LKVM
+VMM_INITRAMFS = $(BUILD)/initramfs-$(1)$(2)-vmm.cpio
+VMM ?= qemu
+ifeq ($(filter $(VMM),qemu kvmtool),)
+$(error VMM must be 'qemu' or 'kvmtool', not '$(VMM)')
+endif
 
-.PHONY: all setup kernel selftests initramfs test parity host-test run bench fuzz clean distclean
+.PHONY: all setup kernel selftests initramfs vmm-kit boot-times test parity host-test run bench fuzz clean distclean
 .DELETE_ON_ERROR:
 
 all: kernel
@@ -91,6 +107,11 @@ $(call INITRAMFS,rust,$(1)): $(call KERNEL,rust,$(1)) $(SELFTESTS) $(INIT_FILES)
 	@KVM_DEBUG=$(2) $(S)/mkinitramfs.sh rust $$@
 $(call INITRAMFS,upstream,$(1)): $(call KERNEL,upstream,$(1)) $(SELFTESTS) $(INIT_FILES) $(S)/mkinitramfs.sh
 	@KVM_DEBUG=$(2) $(S)/mkinitramfs.sh upstream $$@
+# The kernel unpacks concatenated cpio archives one after the other.
+$(call VMM_INITRAMFS,rust,$(1)): $(call INITRAMFS,rust,$(1)) $(VMMKIT)
+	@cat $$^ > $$@
+$(call VMM_INITRAMFS,upstream,$(1)): $(call INITRAMFS,upstream,$(1)) $(VMMKIT)
+	@cat $$^ > $$@
 endef
 $(eval $(call profile-rules,,0,$(CONFIG_SRC)))
 $(eval $(call profile-rules,-debug,1,$(CONFIG_SRC) $(DEBUG_CONFIG_SRC)))
@@ -107,15 +128,22 @@ selftests: $(SELFTESTS)
 
 initramfs: $(call INITRAMFS,$(KVM_BACKEND),$(P))
 
+$(VMMKIT): $(SETUP) $(VMMKIT_SRC) $(wildcard $(LKVM)) $(S)/mkvmmkit.sh
+	@$(S)/mkvmmkit.sh $@
+vmm-kit: $(VMMKIT)
+
 host-test: $(SETUP)
 	@$(S)/host-tests.sh
 
-test: $(call INITRAMFS,$(KVM_BACKEND),$(P))
+test: $(call VMM_INITRAMFS,$(KVM_BACKEND),$(P))
 	@$(S)/run-tests.sh $(KVM_BACKEND)
 
 # Rust against upstream C, in one run: both initramfs are needed.
 bench: $(call INITRAMFS,rust,$(P)) $(call INITRAMFS,upstream,$(P))
 	@$(S)/bench.sh
+
+boot-times: $(call VMM_INITRAMFS,rust,$(P)) $(call VMM_INITRAMFS,upstream,$(P))
+	@$(S)/boot-times.sh
 
 # The reference: the same suite on the upstream C backend.
 parity:
@@ -124,11 +152,11 @@ parity:
 fuzz: $(call INITRAMFS,$(KVM_BACKEND),$(P))
 	@$(S)/fuzz.sh $(KVM_BACKEND)
 
-run: $(call INITRAMFS,$(KVM_BACKEND),$(P))
-	@$(S)/boot.sh $(KVM_BACKEND) shell
+run: $(call VMM_INITRAMFS,$(KVM_BACKEND),$(P))
+	@RKVM_APPEND="rkvm.vmm=$(VMM) $(RKVM_APPEND)" $(S)/boot.sh $(KVM_BACKEND) shell
 
 clean:
-	rm -rf $(BUILD)/.kernel-*.stamp $(BUILD)/.selftests.stamp $(BUILD)/initramfs-* \
+	rm -rf $(BUILD)/.kernel-*.stamp $(BUILD)/.selftests.stamp $(BUILD)/initramfs-* $(VMMKIT) \
 		$(BUILD)/selftests $(BUILD)/test-* $(BUILD)/cargo
 	-source $(S)/lib.sh && for t in rust upstream rust-debug upstream-debug; do \
 		[ -d $(BUILD)/linux-$$t ] && kmake $(BUILD)/linux-$$t -s clean; done; true

@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # boot.sh BACKEND MODE [EXTRA-CPU-FLAGS]: boot the emulated RISC-V host on
 # BACKEND's kernel and initramfs (the debug ones with KVM_DEBUG=1). MODE is
-# selftests/init.sh's rkvm.mode.
+# selftests/init.sh's rkvm.mode. The vmm and shell boots take the
+# initramfs with the real-VMM kit (make vmm-kit) and the memory for it:
+# the kit in the initramfs' tmpfs, a 512 MiB guest, its QEMU.
 # The console goes to stdout.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 backend=$1 mode=$2 cpu_extra=${3:-}
 tree=$(tree_of "$backend")
+initramfs=$(initramfs_of "$backend") mem=2G
+case $mode in vmm | shell) initramfs=${initramfs%.cpio}-vmm.cpio mem=4G ;; esac
 cpu="rv64,h=true,sstc=true,sscofpmf=true$cpu_extra"
 args=(
-	-M virt -cpu "$cpu" -smp 2 -m 2G
+	-M virt -cpu "$cpu" -smp 2 -m "$mem"
 	-kernel "$tree/arch/riscv/boot/Image"
-	-initrd "$(initramfs_of "$backend")"
+	-initrd "$initramfs"
 	-append "console=ttyS0 panic=-1 rkvm.mode=$mode ${RKVM_APPEND:-}"
 	-no-reboot -nographic
 )

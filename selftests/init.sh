@@ -10,7 +10,11 @@
 # The host side (scripts/run-tests.sh) reads these lines from the console.
 # rkvm.mode= on the kernel command line picks what to do:
 #   tests   (default) run everything, then power off
-#   shell   load kvm.ko and start an interactive shell (make run)
+#   shell   load kvm.ko; with the real-VMM kit in the initramfs, boot a
+#           Linux guest under rkvm.vmm (qemu, the default, or kvmtool)
+#           on the console, then an interactive shell (make run)
+#   vmm     run the real-VMM tests, /tests/vmm/* (the kit's), then
+#           power off
 #   noh     the CPU has no H extension: check that loading fails cleanly
 #   bench   run each /bench/* program rkvm.repeat times (scripts/bench.sh)
 #   fuzz    run the regression tests of what took a host down
@@ -25,7 +29,7 @@
 # for the kernel's profile, /profile).
 
 /bin/busybox --install -s /bin
-export PATH=/bin
+export PATH=/bin:/usr/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs dev /dev
@@ -40,6 +44,7 @@ repeat=1
 fuzz_seconds=300
 fuzz_seed=
 hostile=1
+vmm=qemu
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	rkvm.mode=*) mode=${arg#rkvm.mode=} ;;
@@ -50,6 +55,7 @@ for arg in $(cat /proc/cmdline); do
 	rkvm.fuzz_seconds=*) fuzz_seconds=${arg#rkvm.fuzz_seconds=} ;;
 	rkvm.fuzz_seed=*) fuzz_seed=${arg#rkvm.fuzz_seed=} ;;
 	rkvm.hostile=*) hostile=${arg#rkvm.hostile=} ;;
+	rkvm.vmm=*) vmm=${arg#rkvm.vmm=} ;;
 	esac
 done
 
@@ -84,7 +90,7 @@ run_once() {
 	[ -n "$args" ] && echo "[$name] options on the $profile profile (selftests/args): $args"
 	t0=$(now)
 	# shellcheck disable=SC2086 # the options are words
-	timeout -s KILL "$limit" "$path" $args > /tmp/out 2>&1
+	RKVM_LIMIT=$limit timeout -s KILL "$limit" "$path" $args > /tmp/out 2>&1
 	rc=$?
 	t1=$(now)
 	sed "s|^|[$name] |" /tmp/out
@@ -146,6 +152,30 @@ fuzz() {
 	result "$st" "$name" "$(secs "$t0" "$(now)")"
 }
 
+# guest_shell VMM: a Linux guest under VMM (qemu or kvmtool) on this
+# console, its shell to the user, until it powers off. The inner VMM's
+# escape key differs from the outer QEMU's Ctrl-A.
+guest_shell() {
+	export LD_LIBRARY_PATH=/usr/lib/riscv64-linux-gnu HOME=/tmp
+	g=/kit/guest
+	case $1 in
+	kvmtool)
+		[ -x /usr/bin/lkvm ] || { echo "no kvmtool in this initramfs (scripts/lib.sh's LKVM)"; return; }
+		echo "Booting Linux $(cat $g/version) under kvmtool (2 vCPUs) on the $(cat /backend) backend." \
+			"'poweroff -f' in the guest returns to the emulated host's shell; Ctrl-A x there ends everything."
+		setsid cttyhack lkvm run --name guest -k $g/Image -i $g/initrd.cpio -c 2 -m 512 \
+			--console serial --network mode=none -p "rvm.do=shell"
+		;;
+	*)
+		echo "Booting Linux $(cat $g/version) under QEMU (2 vCPUs) on the $(cat /backend) backend." \
+			"'poweroff -f' in the guest (or Ctrl-B x) returns to the emulated host's shell; Ctrl-A x there ends everything."
+		setsid cttyhack qemu-system-riscv64 -M virt -accel kvm -cpu host -smp 2 -m 512M \
+			-nographic -echr 2 -nic none -kernel $g/Image -initrd $g/initrd.cpio \
+			-append "console=ttyS0 rvm.do=shell"
+		;;
+	esac
+}
+
 load_fails_without_h() {
 	insmod /kvm.ko && { echo "kvm.ko loaded on a CPU without H"; return 1; }
 	dmesg | grep -q 'kvm \[[0-9]*\]: hypervisor extension not available' ||
@@ -191,17 +221,30 @@ fuzz)
 shell)
 	insmod /kvm.ko
 	dmesg | grep 'kvm \['
-	echo "kvm.ko ($(cat /backend) backend) is loaded. A first guest VM:"
-	/tests/upstream/guest_print_test
-	echo "Tests are in /tests (e.g. /tests/upstream/arch_timer)."
+	echo "kvm.ko ($(cat /backend) backend) is loaded."
+	if [ -d /kit ]; then
+		guest_shell "$vmm"
+	else
+		echo "A first guest VM:"
+		/tests/upstream/guest_print_test
+	fi
+	echo "This is the emulated host. Tests are in /tests (e.g. /tests/upstream/arch_timer)."
 	echo "Leave with 'poweroff -f'."
 	setsid cttyhack sh
 	finish
 	;;
+vmm)
+	suites=vmm
+	;;
 esac
 
 echo "backend: $(cat /backend)"
-check project/module_load insmod /kvm.ko
+if [ "$mode" = vmm ]; then
+	insmod /kvm.ko || echo "insmod /kvm.ko failed"
+else
+	check project/module_load insmod /kvm.ko
+fi
+: "${suites:=upstream project}"
 if [ -n "$only" ]; then
 	for t in $(echo "$only" | tr , ' '); do
 		i=0
@@ -214,10 +257,10 @@ if [ -n "$only" ]; then
 	done
 	finish
 fi
-for suite in upstream project; do
+for suite in $suites; do
 	for t in /tests/$suite/*; do
 		run_test "$suite" "$t"
 	done
 done
-check project/module_reload reload_module
+[ "$mode" = tests ] && check project/module_reload reload_module
 finish
