@@ -47,3 +47,18 @@ printf 'RESULT %s host/rustfmt %.2fs\n' "$st" "$(echo "$(date +%s.%N) - $t0" | b
 # The pattern that turns a kernel report in the emulated host's console
 # into a failed run, on samples of every report it must catch.
 "$TOP/scripts/check-splat-re.sh"
+
+# The shell scripts parse: the ones the emulated host and the guests run
+# (busybox ash; dash -n checks the same POSIX grammar), and the project's
+# bash scripts. A syntax error in /init would otherwise show only as a
+# panic of the emulated host ("Attempted to kill init").
+t0=$(date +%s.%N)
+st=PASS
+for f in "$TOP"/selftests/init.sh "$TOP"/selftests/vmm/*.sh "$TOP"/selftests/vmm/guest/*.sh \
+		"$TOP"/selftests/vmm/tools/*.sh; do
+	dash -n "$f" || st=FAIL
+done
+for f in "$TOP"/scripts/*.sh "$TOP"/.ci/run; do
+	bash -n "$f" || st=FAIL
+done
+printf 'RESULT %s host/shell_syntax %.2fs\n' "$st" "$(echo "$(date +%s.%N) - $t0" | bc)"
