@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tlb_shootdown: a guest-side check of remote TLB fences and IPIs on
- * every online CPU. One thread per CPU, each pinned. In every round the
- * main thread maps a fresh page at one fixed address and writes the
- * round's number into it; every other thread then reads it there (so
- * its CPU's TLB holds the translation) and checks the number; then the
- * main thread unmaps it. The unmap must fence the other CPUs' TLBs (an
- * SBI remote fence or an IPI, through KVM): a CPU whose stale entry
- * survives reads the freed page of an earlier round, whose number is
- * wrong. QEMU's TLB keeps such entries, so a lost fence shows.
+ * every online CPU. One thread per CPU, each pinned. Round r maps page r
+ * of a memfd, which holds the number r, at one fixed address; every
+ * other thread reads it there (so its CPU's TLB holds the translation)
+ * and checks the number; then the main thread unmaps it. The unmap must
+ * fence the other CPUs' TLBs (an SBI remote fence or an IPI, through
+ * KVM): a CPU whose stale entry survives reads the page of an earlier
+ * round, which the memfd keeps alive with its own number in it, and
+ * sees the wrong one. (A fresh anonymous page per round would not do:
+ * the page freed by one round's unmap is the next round's, so a stale
+ * entry would read the right number.) QEMU's TLB keeps stale entries
+ * until fenced, so a lost fence shows.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -18,6 +21,8 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#define PAGE 4096
 
 #define ROUNDS 400
 
@@ -60,14 +65,29 @@ int main(void)
 {
 	pthread_t *threads;
 	void *at;
+	int fd;
 
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpus > PAGE / (long)sizeof(uint64_t))
+		ncpus = PAGE / sizeof(uint64_t);	/* a slot per CPU */
 	if (ncpus < 2) {
 		printf("tlb_shootdown: one CPU, nothing to fence\n");
 		return 0;
 	}
+	/* Page r of the memfd holds r in every CPU's slot, from the start. */
+	fd = memfd_create("tlb_shootdown", 0);
+	if (fd < 0 || ftruncate(fd, (off_t)(ROUNDS + 1) * PAGE))
+		return perror("memfd"), 1;
+	for (uint64_t r = 1; r <= ROUNDS; r++) {
+		uint64_t slots[PAGE / sizeof(uint64_t)];
+
+		for (size_t c = 0; c < PAGE / sizeof(uint64_t); c++)
+			slots[c] = r;
+		if (pwrite(fd, slots, PAGE, (off_t)r * PAGE) != PAGE)
+			return perror("pwrite"), 1;
+	}
 	/* Reserve the address every round maps its page at. */
-	at = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	at = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (at == MAP_FAILED)
 		return perror("mmap"), 1;
 	threads = calloc(ncpus, sizeof(*threads));
@@ -78,16 +98,16 @@ int main(void)
 			return perror("pthread_create"), 1;
 	pin(0);
 	for (uint64_t r = 1; r <= ROUNDS; r++) {
-		page = mmap(at, 4096, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		page = mmap(at, PAGE, PROT_READ, MAP_SHARED | MAP_FIXED, fd, (off_t)r * PAGE);
 		if (page == MAP_FAILED)
 			return perror("mmap"), 1;
-		for (long c = 0; c < ncpus; c++)
-			page[c] = r;
+		if (page[0] != r)
+			return fprintf(stderr, "tlb_shootdown: page %llu holds %llu\n",
+				       (unsigned long long)r, (unsigned long long)page[0]), 1;
 		pthread_barrier_wait(&barrier);
 		pthread_barrier_wait(&barrier);
-		/* Keep the reservation; the page itself goes. */
-		if (mmap(at, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		/* Keep the reservation; the mapping of page r goes. */
+		if (mmap(at, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
 			 -1, 0) == MAP_FAILED)
 			return perror("mmap"), 1;
 		pthread_barrier_wait(&barrier);
