@@ -11,7 +11,7 @@ mkdir -p "$W"
 export HOME=$W   # kvmtool keeps its IPC socket in ~/.lkvm
 export LD_LIBRARY_PATH=/usr/lib/riscv64-linux-gnu
 # What a guest kernel must not print: its own Oops, BUG, WARNING, panic.
-GUEST_SPLAT='Oops|BUG:|WARNING:|Kernel panic|Unable to handle|kernel BUG|stall|soft lockup|hard LOCKUP'
+GUEST_SPLAT='Oops|BUG:|WARNING:|Kernel panic|Unable to handle|kernel BUG|rcu: INFO|detected stalls|soft lockup|hard LOCKUP'
 
 cr=$(printf '\r')   # the guests' consoles end their lines with CR LF
 # Each VMM run gets four fifths of the test's limit (RKVM_LIMIT, from
@@ -23,7 +23,7 @@ fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }
 skip() { echo "SKIP: $*"; exit 4; }
-done_() { [ "$fails" = 0 ] && exit 0; echo "$fails check(s) failed"; exit 1; }
+finish_test() { [ "$fails" = 0 ] && exit 0; echo "$fails check(s) failed"; exit 1; }
 
 need_qemu() { [ -x /usr/bin/qemu-system-riscv64 ] || skip "no QEMU in this initramfs (the vmm kit)"; }
 need_lkvm() {
@@ -67,16 +67,18 @@ run_vmm() {
 	shift
 	read -r up _ < /proc/uptime
 	echo "$up RVM-HOST-START $*" > "$W/$name.log"
+	rm -f "$W/$name.rc"
+	vmm_rc=none
 	{
 		timeout -s KILL "$VMM_LIMIT" sh -c 'echo $$ > "$0"; exec "$@"' "$W/$name.pid" "$@" < /dev/null 2>&1
 		echo $? > "$W/$name.rc"
-	} | while IFS= read -r line; do
+	} | while IFS= read -r line || [ -n "$line" ]; do
 		line=${line%"$cr"}
 		read -r up _ < /proc/uptime
 		echo "$up $line" >> "$W/$name.log"
 		[ -n "${on_line:-}" ] && eval "$on_line"
 	done
-	read -r vmm_rc < "$W/$name.rc"
+	[ -f "$W/$name.rc" ] && read -r vmm_rc < "$W/$name.rc"
 	# The guest's printk stamps go out as <...>, not [...]: the host's
 	# run checks its own console for [stamp] splats, and a guest's
 	# kernel log is not the host's.
@@ -87,6 +89,13 @@ run_vmm() {
 		fail "the guest's kernel reported a problem:"
 		grep -aE "$GUEST_SPLAT" "$W/$name.log" | sed 's/\[/</g; s/\]/>/g'
 	fi
+}
+
+# kvm_stat NAME: KVM's NAME statistic, summed over every VM and vCPU
+# (debugfs; CONFIG_DEBUG_FS), or nothing.
+kvm_stat() {
+	[ -d /sys/kernel/debug/kvm ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
+	cat "/sys/kernel/debug/kvm/$1" 2>/dev/null
 }
 
 # secs_between NAME PATTERN1 PATTERN2: host seconds from the line

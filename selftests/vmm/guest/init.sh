@@ -7,12 +7,13 @@
 # console, which the test reads; the test decides whether that is right.
 #
 #   cpus      RVM-CPUS <online list> <count>
-#   disks     RVM-DISK <dev> <sha256> for every virtio disk
+#   disks     for every virtio disk RVM-DISK-READ <dev>, then
+#             RVM-DISK <dev> <sha256> once it is read whole
 #   hvc       write a line to /dev/hvc0 (virtio-console)
 #   sleep     RVM-SLEEP-START, `sleep 1`, RVM-SLEEP-END <guest seconds>
 #   usertime  RVM-USER-TIME <seconds>: the time CSR read from user mode,
-#             as the vDSO's clock_gettime() reads it, or RVM-USER-TIME
-#             trapped when that is an illegal instruction
+#             as the vDSO's clock_gettime() reads it; RVM-USER-TIME
+#             trapped when that is an illegal instruction (SIGILL)
 #   tlb       /bin/tlb_shootdown on every CPU: remote fences and IPIs
 #   ipis      RVM-IPIS <per-CPU IPI counts of /proc/interrupts>
 #   reboot    first boot: mark the scratch disk and `reboot -f`; second
@@ -34,9 +35,9 @@ for m in /lib/modules/*.ko; do
 	[ -e "$m" ] && insmod "$m"
 done
 
-do=
+steps=
 for arg in $(cat /proc/cmdline); do
-	case "$arg" in rvm.do=*) do=${arg#rvm.do=} ;; esac
+	case "$arg" in rvm.do=*) steps=${arg#rvm.do=} ;; esac
 done
 
 # The virtio disks, in probe order.
@@ -44,13 +45,14 @@ disks() {
 	for d in /sys/block/vd*; do [ -e "$d" ] && echo "${d##*/}"; done
 }
 
-for step in $(echo "$do" | tr , ' '); do
+for step in $(echo "$steps" | tr , ' '); do
 	case "$step" in
 	cpus)
 		echo "RVM-CPUS $(cat /sys/devices/system/cpu/online) $(grep -c '^processor' /proc/cpuinfo)"
 		;;
 	disks)
 		for d in $(disks); do
+			echo "RVM-DISK-READ $d"
 			echo "RVM-DISK $d $(sha256sum < "/dev/$d" | cut -d' ' -f1)"
 		done
 		;;
@@ -66,11 +68,12 @@ for step in $(echo "$do" | tr , ' '); do
 		echo "RVM-SLEEP-END $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
 		;;
 	usertime)
-		if t=$(guest_clock csr 2>/dev/null); then
-			echo "RVM-USER-TIME $t"
-		else
-			echo "RVM-USER-TIME trapped"
-		fi
+		t=$(guest_clock csr 2>&1)
+		case $? in
+		0) echo "RVM-USER-TIME $t" ;;
+		132) echo "RVM-USER-TIME trapped" ;;  # 128 + SIGILL
+		*) echo "RVM-USER-TIME failed: $t" ;;
+		esac
 		;;
 	tlb)
 		if tlb_shootdown; then echo "RVM-TLB ok"; else echo "RVM-TLB failed"; fi
@@ -95,7 +98,8 @@ for step in $(echo "$do" | tr , ' '); do
 		poweroff -f
 		;;
 	shell)
-		echo "RVM-SHELL: a Linux guest on $(grep -c '^processor' /proc/cpuinfo) vCPUs, its kernel $(uname -r)."
+		echo "RVM-SHELL: a Linux guest on $(grep -c '^processor' /proc/cpuinfo) vCPUs, kernel $(uname -r)." \
+			"'poweroff -f' ends it and returns to the emulated host's shell."
 		setsid cttyhack sh
 		poweroff -f
 		;;
