@@ -15,4 +15,4 @@ expect kboot '^RVM-CPUS 0-1 2$' "2 CPUs online"
 expect kboot "^RVM-DISK vda $sum\$" "the disk read back whole: sha256 $sum"
 expect kboot '^RVM-POWEROFF$' "the guest asked to power off"
 expect_rc 0 "lkvm ended with the guest's poweroff"
-done_
+finish_test

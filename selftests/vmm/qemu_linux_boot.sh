@@ -15,4 +15,4 @@ expect boot '^RVM-POWEROFF$' "the guest asked to power off"
 expect_rc 0 "QEMU ended with the guest's poweroff"
 guest=$(seen boot '^RVM-INIT ' | cut -d' ' -f2)
 echo "BOOT-TIME guest ${guest}s host $(secs_between boot RVM-HOST-START RVM-INIT)s (to /init)"
-done_
+finish_test

@@ -18,4 +18,4 @@ echo "sleep 1: ${host}s of host time, ${guest}s of guest time"
 if within "$host" 0.99 1.50; then ok "host time within 1.00-1.50 s"; else fail "host time ${host}s"; fi
 if within "$guest" 1.00 1.50; then ok "guest time within 1.00-1.50 s"; else fail "guest time ${guest}s"; fi
 expect_rc 0 "QEMU ended with the guest's poweroff"
-done_
+finish_test

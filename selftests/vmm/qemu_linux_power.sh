@@ -16,4 +16,4 @@ if [ "$banners" = 2 ]; then ok "Linux booted twice in one QEMU"; else fail "$ban
 expect power '^RVM-REBOOTED$' "the second boot found the first one's mark"
 expect power '^RVM-POWEROFF$' "the second boot asked to power off"
 expect_rc 0 "QEMU ended with the guest's poweroff"
-done_
+finish_test

@@ -20,4 +20,4 @@ else
 fi
 expect smp '^RVM-POWEROFF$' "the guest asked to power off"
 expect_rc 0 "QEMU ended with the guest's poweroff"
-done_
+finish_test

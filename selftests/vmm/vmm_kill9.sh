@@ -41,4 +41,4 @@ if rmmod kvm; then ok "rmmod kvm after the kills"; else fail "rmmod kvm: the mod
 [ ! -e /dev/kvm ] || fail "/dev/kvm survived rmmod"
 lsmod | grep -q '^kvm ' || insmod /kvm.ko || fail "kvm.ko did not load again"
 [ -c /dev/kvm ] || fail "no /dev/kvm after insmod"
-done_
+finish_test
