@@ -56,19 +56,22 @@ INITRAMFS = $(BUILD)/initramfs-$(1)$(2).cpio
 INIT_FILES := selftests/init.sh selftests/timeouts selftests/args selftests/timing-sensitive
 # The real-VMM kit (scripts/mkvmmkit.sh): QEMU, kvmtool, a guest kernel
 # and root, the vmm tests. The vmm and run boots append it to the host's
-# initramfs; the others do without its ~90 MB.
+# initramfs; the others do without its ~86 MB.
 VMMKIT := $(BUILD)/vmm-kit.cpio
 VMMKIT_SRC := $(wildcard selftests/vmm/*.sh selftests/vmm/guest/* selftests/vmm/tools/*) \
 	selftests/vmm selftests/vmm/guest selftests/vmm/tools
 LKVM ?= $(abspath $(CURDIR)/../shared/tools/riscv64/lkvm)
 export LKVM
+# Which kvmtool the kit holds (its path and sha256, or none): the kit is
+# made again when that changes, whatever the file's mtime.
+LKVM_STAMP := $(BUILD)/.lkvm.stamp
 VMM_INITRAMFS = $(BUILD)/initramfs-$(1)$(2)-vmm.cpio
 VMM ?= qemu
 ifeq ($(filter $(VMM),qemu kvmtool),)
 $(error VMM must be 'qemu' or 'kvmtool', not '$(VMM)')
 endif
 
-.PHONY: all setup kernel selftests initramfs vmm-kit boot-times test parity host-test run bench fuzz clean distclean
+.PHONY: FORCE all setup kernel selftests initramfs vmm-kit boot-times test parity host-test run bench fuzz clean distclean
 .DELETE_ON_ERROR:
 
 all: kernel
@@ -128,7 +131,10 @@ selftests: $(SELFTESTS)
 
 initramfs: $(call INITRAMFS,$(KVM_BACKEND),$(P))
 
-$(VMMKIT): $(SETUP) $(VMMKIT_SRC) $(wildcard $(LKVM)) $(S)/mkvmmkit.sh
+$(LKVM_STAMP): FORCE
+	@mkdir -p $(BUILD); want="$(LKVM) $$(sha256sum < '$(LKVM)' 2>/dev/null | cut -d' ' -f1)"; \
+		[ "$$(cat $@ 2>/dev/null)" = "$$want" ] || echo "$$want" > $@
+$(VMMKIT): $(SETUP) $(VMMKIT_SRC) $(LKVM_STAMP) $(S)/mkvmmkit.sh
 	@$(S)/mkvmmkit.sh $@
 vmm-kit: $(VMMKIT)
 

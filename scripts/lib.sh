@@ -13,7 +13,8 @@ RISCV_PACKAGES=(busybox-static qemu-system-riscv linux-image-riscv64 strace)
 # kvmtool is in no package registry: a static riscv64 build beside the
 # project (../shared/tools/riscv64/README.md). Without it, the kvmtool
 # tests SKIP and say so.
-LKVM=${LKVM:-$TOP/../shared/tools/riscv64/lkvm}
+# LKVM= (empty) builds the kit without it.
+LKVM=${LKVM-$TOP/../shared/tools/riscv64/lkvm}
 KERNEL_TARBALL=/usr/src/linux-source-6.12.tar.xz
 
 # Toolchain pins (see ../shared/DESIGN.md and Documentation/).
@@ -49,15 +50,16 @@ kmake() {
 }
 
 # debian_mirror: the Debian archive this machine's apt takes its packages
-# from (the URI serving its own release, as apt's configuration has it),
-# unless DEBIAN_MIRROR says otherwise. The same archive serves trixie
+# from, as apt's configuration has it: the first source whose Release
+# file says Origin and Label Debian and a plain codename (not -updates,
+# -security or -backports), whether the source names it by codename or
+# as stable. DEBIAN_MIRROR overrides it. The same archive serves trixie
 # riscv64.
 debian_mirror() {
 	if [ -n "${DEBIAN_MIRROR:-}" ]; then echo "$DEBIAN_MIRROR"; return; fi
-	local codename
-	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-	apt-get indextargets --format '$(RELEASE) $(REPO_URI)' 'Created-By: Packages' 2>/dev/null |
-		awk -v c="$codename" '$1 == c { print $2; exit }'
+	apt-get indextargets --format '$(ORIGIN)|$(LABEL)|$(CODENAME)|$(REPO_URI)' \
+		'Created-By: Packages' 2>/dev/null |
+		awk -F'|' '$1 == "Debian" && $2 == "Debian" && $3 != "" && $3 !~ /-/ { print $4; exit }'
 }
 
 step() { printf '==> %s\n' "$*" >&2; }
