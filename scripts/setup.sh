@@ -14,7 +14,8 @@ packages=(
 	linux-source-6.12 qemu-system-misc
 	# riscv64 userland: cross compiler for the selftests, Debian's
 	# riscv64 packages (busybox, QEMU and a kernel for the guests); the
-	# guest kit's disk image and module tools.
+	# kit's ELF reader (readelf, for the libraries QEMU needs) and module
+	# tools (modinfo, for the guests' virtio modules).
 	gcc-riscv64-linux-gnu libc6-dev-riscv64-cross mmdebstrap binutils kmod
 )
 
