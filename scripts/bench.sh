@@ -12,22 +12,17 @@ repeat=${RKVM_BENCH_REPEAT:-5}
 mkdir -p "$out"
 for backend in rust upstream; do
 	step "benchmarks on the $backend backend ($repeat runs each)"
-	RKVM_APPEND="rkvm.repeat=$repeat" timeout --foreground -k 10 1800 \
-		"$TOP/scripts/boot.sh" "$backend" bench > "$out/$backend.log"
-	grep -q '^RKVM-DONE' "$out/$backend.log" || die "the $backend boot did not finish: see $out/$backend.log"
+	boot_on "$backend" bench "rkvm.repeat=$repeat" "$out/$backend.log"
 	if grep -a '^BENCH-FAILED' "$out/$backend.log"; then
 		die "a benchmark failed on the $backend backend: see $out/$backend.log"
 	fi
 done
 
-# median FILE MEASURE: the median ns/op of MEASURE in FILE.
-median() {
-	grep -a "^BENCH $2 " "$1" | awk '{print $3}' | sort -g |
-		awk '{v[NR] = $1} END { if (NR == 0) exit 1; print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+# measure FILE MEASURE: the median ns/op of MEASURE in FILE.
+measure() { grep -a "^BENCH $2 " "$1" | awk '{print $3}' | median; }
 
 printf '%-16s %14s %14s %8s\n' measure "Rust ns/op" "C ns/op" "Rust/C"
 for m in $(grep -a '^BENCH ' "$out/rust.log" | awk '{print $2}' | awk '!seen[$0]++'); do
-	r=$(median "$out/rust.log" "$m") c=$(median "$out/upstream.log" "$m")
+	r=$(measure "$out/rust.log" "$m") c=$(measure "$out/upstream.log" "$m")
 	printf '%-16s %14.1f %14.1f %8.2f\n' "$m" "$r" "$c" "$(echo "$r / $c" | bc -l)"
 done | tee "$out/summary"

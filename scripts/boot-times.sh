@@ -15,19 +15,15 @@ repeat=${RKVM_BOOT_REPEAT:-5}
 mkdir -p "$out"
 for backend in rust upstream; do
 	step "Linux guest boots under QEMU on the $backend backend ($repeat)"
-	RKVM_APPEND="rkvm.only=vmm/qemu_linux_boot rkvm.repeat=$repeat" timeout --foreground -k 10 1800 \
-		"$TOP/scripts/boot.sh" "$backend" vmm > "$out/$backend.log"
+	boot_on "$backend" vmm "rkvm.only=vmm/qemu_linux_boot rkvm.repeat=$repeat" "$out/$backend.log"
 	n=$(grep -ac '^RESULT PASS vmm/qemu_linux_boot ' "$out/$backend.log" || true)
 	[ "$n" = "$repeat" ] || die "$n of $repeat boots passed on the $backend backend: see $out/$backend.log"
 done
 
-# median FILE FIELD: the median of BOOT-TIME's FIELD (guest, host).
-median() {
-	grep -a 'BOOT-TIME ' "$1" | sed -E "s/.* $2 ([0-9.]+)s.*/\1/" | sort -g |
-		awk '{v[NR] = $1} END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+# boot_time FILE FIELD: the median of BOOT-TIME's FIELD (guest, host).
+boot_time() { grep -a 'BOOT-TIME ' "$1" | sed -E "s/.* $2 ([0-9.]+)s.*/\1/" | median; }
 printf '%-28s %10s %10s %8s\n' "to /init, median of $repeat" Rust C Rust/C
 for f in guest host; do
-	r=$(median "$out/rust.log" $f) c=$(median "$out/upstream.log" $f)
+	r=$(boot_time "$out/rust.log" $f) c=$(boot_time "$out/upstream.log" $f)
 	printf '%-28s %9.2fs %9.2fs %8.2f\n' "$f time" "$r" "$c" "$(echo "$r / $c" | bc -l)"
 done | tee "$out/summary"

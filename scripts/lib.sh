@@ -62,6 +62,20 @@ debian_mirror() {
 		awk -F'|' '$1 == "Debian" && $2 == "Debian" && $3 != "" && $3 !~ /-/ { print $4; exit }'
 }
 
+# boot_on BACKEND MODE APPEND LOG: one boot of the emulated host on
+# BACKEND in MODE, APPEND on its command line, the console to LOG; fails
+# unless /init finished (RKVM-DONE). For the runs that compare backends.
+boot_on() {
+	RKVM_APPEND=$3 timeout --foreground -k 10 1800 "$TOP/scripts/boot.sh" "$1" "$2" > "$4"
+	grep -q '^RKVM-DONE' "$4" || die "the $1 boot did not finish: see $4"
+}
+
+# median: the median of the numbers on stdin, one a line.
+median() {
+	sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1
+		print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 step() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
