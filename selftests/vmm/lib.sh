@@ -32,11 +32,13 @@ need_lkvm() {
 
 # qemu NAME SMP DO [QEMU-ARGS...]: a test guest under QEMU (-accel kvm
 # -cpu host, the Debian kernel, the test initrd, its /init doing DO),
-# run by run_vmm.
+# run by run_vmm; under $VMM_WRAP (words), if set: vmm-syscalls.sh
+# runs the VMMs under strace so.
 qemu() {
 	q_name=$1 q_smp=$2 q_do=$3
 	shift 3
-	run_vmm "$q_name" qemu-system-riscv64 -M virt -accel kvm -cpu host \
+	# shellcheck disable=SC2086 # VMM_WRAP is words
+	run_vmm "$q_name" ${VMM_WRAP:-} qemu-system-riscv64 -M virt -accel kvm -cpu host \
 		-smp "$q_smp" -m 512M -display none -monitor none -serial stdio -nic none \
 		-kernel "$GUEST/Image" -initrd "$GUEST/initrd.cpio" \
 		-append "console=ttyS0 rvm.do=$q_do" "$@"
@@ -46,7 +48,8 @@ qemu() {
 lkvm_run() {
 	k_name=$1 k_cpus=$2 k_do=$3
 	shift 3
-	run_vmm "$k_name" lkvm run --name "rvm-$k_name-$$" -k "$GUEST/Image" \
+	# shellcheck disable=SC2086 # VMM_WRAP is words
+	run_vmm "$k_name" ${VMM_WRAP:-} lkvm run --name "rvm-$k_name-$$" -k "$GUEST/Image" \
 		-i "$GUEST/initrd.cpio" -c "$k_cpus" -m 512 --console serial \
 		--network mode=none -p "rvm.do=$k_do" "$@"
 }

@@ -18,19 +18,15 @@ summary() {
 		sort | uniq -c | sort -rn
 }
 
-dd if=/dev/urandom of="$W/d.img" bs=1M count=1 2>/dev/null
-strace -f -qq -o "$W/qemu.trace" qemu-system-riscv64 -M virt -accel kvm -cpu host -smp 2 -m 512M \
-	-display none -monitor none -serial stdio -nic none -kernel "$GUEST/Image" \
-	-initrd "$GUEST/initrd.cpio" -append "console=ttyS0 rvm.do=disks,hvc,poweroff" \
+disk "$W/d.img" 1 > /dev/null
+VMM_WRAP="strace -f -qq -o $W/qemu.trace" qemu qtrace 2 disks,hvc,poweroff \
 	-drive "file=$W/d.img,format=raw,if=none,id=d0" -device virtio-blk-pci,drive=d0 \
 	-device virtio-serial-pci -chardev "file,id=hvc,path=$W/hvc.out" -device virtconsole,chardev=hvc \
-	< /dev/null > "$W/qemu.out" 2>&1
-echo "QEMU: exit status $?"
+	> /dev/null
+echo "QEMU: exit status $vmm_rc"
 summary QEMU "$W/qemu.trace"
 if [ -x /usr/bin/lkvm ]; then
-	strace -f -qq -o "$W/lkvm.trace" lkvm run --name probe -k "$GUEST/Image" -i "$GUEST/initrd.cpio" \
-		-c 2 -m 512 --console serial --network mode=none -d "$W/d.img" -p "rvm.do=disks,poweroff" \
-		< /dev/null > "$W/lkvm.out" 2>&1
-	echo "kvmtool: exit status $?"
+	VMM_WRAP="strace -f -qq -o $W/lkvm.trace" lkvm_run ktrace 2 disks,poweroff -d "$W/d.img" > /dev/null
+	echo "kvmtool: exit status $vmm_rc"
 	summary kvmtool "$W/lkvm.trace"
 fi
