@@ -43,7 +43,7 @@ DEBUG_CONFIG_SRC := configs/kvm-debug.config
 PATCHES := $(wildcard patches/*.patch)
 # The directories too: deleting a test must rebuild the set.
 SELFTEST_SRC := $(wildcard selftests/*.c selftests/*.h selftests/hostile/*.c \
-	selftests/bench/*.c selftests/fuzz/*.c) selftests/Makefile selftests/. \
+	selftests/bench/*.c selftests/bench/*.h selftests/fuzz/*.c) selftests/Makefile selftests/. \
 	selftests/hostile selftests/bench selftests/fuzz
 
 SETUP := $(BUILD)/.setup.stamp

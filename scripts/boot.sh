@@ -10,16 +10,29 @@ set -euo pipefail
 
 backend=$1 mode=$2 cpu_extra=${3:-}
 tree=$(tree_of "$backend")
-initramfs=$(initramfs_of "$backend") mem=2G
+initramfs=$(initramfs_of "$backend") mem=2G smp=2 count=()
 case $mode in vmm | shell) initramfs=${initramfs%.cpio}-vmm.cpio mem=4G ;; esac
+# The benchmarks count instructions, not seconds: with -icount shift=0
+# QEMU advances the emulated clock by 1 ns per instruction executed, so
+# a time difference read in the emulated host is an instruction count,
+# the same at every run whatever the machine does meanwhile. sleep=off
+# jumps over idle time instead of waiting for it in real time, which
+# would leak the host's wall clock into the count. icount runs one hart
+# at a time; bookworm's 7.2 stays silent after OpenSBI with -smp 2, so
+# the benchmarks' vCPUs share one host CPU.
+case $mode in bench | profile) smp=1 count=(-icount shift=0,sleep=off) ;; esac
 cpu="rv64,h=true,sstc=true,sscofpmf=true$cpu_extra"
 args=(
-	-M virt -cpu "$cpu" -smp 2 -m "$mem"
+	-M virt -cpu "$cpu" -smp "$smp" -m "$mem" "${count[@]}"
 	-kernel "$tree/arch/riscv/boot/Image"
 	-initrd "$initramfs"
 	-append "console=ttyS0 panic=-1 rkvm.mode=$mode ${RKVM_APPEND:-}"
 	-no-reboot -nographic
 )
+# scripts/profile.sh: stop at reset and wait for gdb on this port.
+if [ -n "${RKVM_GDB_PORT:-}" ]; then
+	args+=(-S -gdb "tcp:127.0.0.1:$RKVM_GDB_PORT")
+fi
 
 # QEMU runs its timers, the emulated harts' (v)stimecmp among them, on its
 # main-loop thread. On a 2-core machine whose cores are both busy with TCG

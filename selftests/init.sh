@@ -16,7 +16,8 @@
 #   vmm     run the real-VMM tests, /tests/vmm/* (the kit's), then
 #           power off
 #   noh     the CPU has no H extension: check that loading fails cleanly
-#   bench   run each /bench/* program rkvm.repeat times (scripts/bench.sh)
+#   bench   run each /bench/* program rkvm.repeat times (scripts/bench.sh);
+#           rkvm.ksyms=1 first prints kvm.ko's symbols (scripts/profile.sh)
 #   fuzz    run the regression tests of what took a host down
 #           (/tests/hostile, unless rkvm.hostile=0), then /fuzz/kvm_fuzz
 #           for rkvm.fuzz_seconds (default 300) with seed rkvm.fuzz_seed
@@ -45,6 +46,7 @@ fuzz_seconds=300
 fuzz_seed=
 hostile=1
 vmm=qemu
+ksyms=0
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	rkvm.mode=*) mode=${arg#rkvm.mode=} ;;
@@ -56,6 +58,7 @@ for arg in $(cat /proc/cmdline); do
 	rkvm.fuzz_seed=*) fuzz_seed=${arg#rkvm.fuzz_seed=} ;;
 	rkvm.hostile=*) hostile=${arg#rkvm.hostile=} ;;
 	rkvm.vmm=*) vmm=${arg#rkvm.vmm=} ;;
+	rkvm.ksyms=*) ksyms=${arg#rkvm.ksyms=} ;;
 	esac
 done
 
@@ -193,7 +196,13 @@ case $mode in
 bench)
 	insmod /kvm.ko
 	echo "backend: $(cat /backend)"
+	# scripts/profile.sh names the instructions it steps through by the
+	# module's symbols, which only the running kernel knows.
+	if [ "$ksyms" = 1 ]; then
+		grep '\[kvm\]$' /proc/kallsyms | sed 's/^/KSYM /'
+	fi
 	for b in /bench/*; do
+		case $only in "" | *",bench/${b##*/},"*) ;; *) continue ;; esac
 		i=0
 		while [ "$i" -lt "$repeat" ]; do
 			"$b" 2>&1 || echo "BENCH-FAILED $(basename "$b")"
