@@ -3,8 +3,8 @@
  * C glue of the Rust RISC-V KVM backend.
  *
  * Only what Rust cannot express lives here: the binary stats descriptor
- * tables, which are built by C macros, and one-line wrappers around static
- * inline kernel helpers and function-like macros. Each wrapper is declared
+ * tables, which are built by C macros, the trace events, and wrappers
+ * around static inline kernel helpers and function-like macros. Each wrapper is declared
  * and wrapped once on the Rust side, in glue.rs.
  */
 
@@ -20,6 +20,9 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/stat.h>
 #include <asm/kvm_riscv_glue.h>
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
 
 /* Stat names are user ABI: they match the C backend's exactly. */
 const struct kvm_stats_desc kvm_vm_stats_desc[] = {
@@ -171,21 +174,6 @@ void kvm_riscv_glue_request_mask(struct kvm *kvm, enum kvm_riscv_glue_req req,
 	kvm_make_vcpus_request_mask(kvm, glue_req(req), vcpu_bitmap);
 }
 
-unsigned int kvm_riscv_glue_online_vcpus(struct kvm *kvm)
-{
-	return atomic_read(&kvm->online_vcpus);
-}
-
-bool kvm_riscv_glue_request_pending(struct kvm_vcpu *vcpu)
-{
-	return kvm_request_pending(vcpu);
-}
-
-bool kvm_riscv_glue_work_pending(void)
-{
-	return xfer_to_guest_mode_work_pending();
-}
-
 void kvm_riscv_glue_srcu_read_lock(struct kvm_vcpu *vcpu)
 {
 	kvm_vcpu_srcu_read_lock(vcpu);
@@ -231,14 +219,55 @@ void kvm_riscv_glue_mmu_lock_break(struct kvm *kvm)
 }
 
 /*
- * Publish IN_GUEST_MODE after interrupts are off and before the final
- * request check; see Documentation/virt/kvm/vcpu-requests.rst.
+ * The entry sequence of the run loop, preemption off (the caller's):
+ * interrupts off, IN_GUEST_MODE published before the final request check
+ * (Documentation/virt/kvm/vcpu-requests.rst), the SRCU read side left for
+ * as long as the guest runs. True if the guest must not be entered now,
+ * as a request or work for the task is pending: the caller then undoes
+ * all of it with kvm_riscv_glue_guest_entry_abort(). One call for the
+ * sequence the C backend inlines; each piece on its own cost a call.
  */
-void kvm_riscv_glue_enter_guest_mode(struct kvm_vcpu *vcpu)
+bool kvm_riscv_glue_guest_entry_begin(struct kvm_vcpu *vcpu)
 {
+	local_irq_disable();
 	vcpu->mode = IN_GUEST_MODE;
 	kvm_vcpu_srcu_read_unlock(vcpu);
 	smp_mb__after_srcu_read_unlock();
+	return kvm_request_pending(vcpu) || xfer_to_guest_mode_work_pending();
+}
+
+void kvm_riscv_glue_guest_entry_abort(struct kvm_vcpu *vcpu)
+{
+	vcpu->mode = OUTSIDE_GUEST_MODE;
+	local_irq_enable();
+	kvm_vcpu_srcu_read_lock(vcpu);
+}
+
+/* Right before the world switch, interrupts off: kvm:kvm_entry. */
+void kvm_riscv_glue_guest_timing_enter(unsigned long pc)
+{
+	trace_kvm_entry(pc);
+	guest_timing_enter_irqoff();
+}
+
+/*
+ * After the world switch, with the trap's CSRs read (passed for the
+ * trace event): out of guest mode; take
+ * the interrupts that arrived in the guest before guest time accounting
+ * ends, so their ticks count as guest time; kvm:kvm_exit; back on the
+ * SRCU read side. Preemption stays off (the caller's).
+ */
+void kvm_riscv_glue_guest_exit(struct kvm_vcpu *vcpu, unsigned long sepc,
+			       unsigned long scause, unsigned long stval,
+			       unsigned long htval, unsigned long htinst)
+{
+	vcpu->mode = OUTSIDE_GUEST_MODE;
+	local_irq_enable();
+	local_irq_disable();
+	guest_timing_exit_irqoff();
+	local_irq_enable();
+	trace_kvm_exit(sepc, scause, stval, htval, htinst);
+	kvm_vcpu_srcu_read_lock(vcpu);
 }
 
 /*
@@ -259,22 +288,6 @@ void kvm_riscv_glue_leave_guest_mode(struct kvm_vcpu *vcpu)
 	vcpu->mode = OUTSIDE_GUEST_MODE;
 }
 
-void kvm_riscv_glue_local_irq_disable(void)
-{
-	local_irq_disable();
-}
-
-void kvm_riscv_glue_local_irq_enable(void)
-{
-	local_irq_enable();
-}
-
-/* Guest time accounting around the world switch. */
-void kvm_riscv_glue_guest_timing_enter_irqoff(void)
-{
-	guest_timing_enter_irqoff();
-}
-
 /* The world switch, in switch.rs. */
 void kvm_riscv_rs_switch_to(void *switch_area);
 
@@ -290,11 +303,6 @@ noinstr void kvm_riscv_glue_enter_exit(void *switch_area)
 	guest_state_enter_irqoff();
 	kvm_riscv_rs_switch_to(switch_area);
 	guest_state_exit_irqoff();
-}
-
-void kvm_riscv_glue_guest_timing_exit_irqoff(void)
-{
-	guest_timing_exit_irqoff();
 }
 
 /* ONE_REG indices from userspace, clamped under speculation too. */

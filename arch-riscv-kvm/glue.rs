@@ -6,6 +6,9 @@
 //! Each is wrapped exactly once, here, so the rest of the backend never
 //! writes `unsafe` just to reach a kernel service.
 
+use core::ptr::addr_of_mut;
+use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+
 use kernel::bindings;
 use kernel::ffi::{c_int, c_ulong, c_void};
 use kernel::prelude::*;
@@ -177,6 +180,34 @@ pub(crate) unsafe fn check_request(req: Request, vcpu: *mut bindings::kvm_vcpu) 
     unsafe { bindings::kvm_riscv_glue_check_request(req.raw(), vcpu) }
 }
 
+/// Whether any request is pending on `vcpu` (`kvm_request_pending()`):
+/// a load, not a call, as C inlines it.
+///
+/// # Safety
+///
+/// `vcpu` must point to a live `struct kvm_vcpu`.
+pub(crate) unsafe fn request_pending(vcpu: *mut bindings::kvm_vcpu) -> bool {
+    // SAFETY: `vcpu` is live (the caller's guarantee); the address is
+    // taken without a reference.
+    let field = unsafe { addr_of_mut!((*vcpu).requests) };
+    // SAFETY: `requests` is an aligned `u64` that C changes only with
+    // atomic bit operations, and reads with READ_ONCE() as here.
+    unsafe { AtomicU64::from_ptr(field) }.load(Ordering::Relaxed) != 0
+}
+
+/// The number of vCPUs created in `kvm` (`atomic_read(&kvm->online_vcpus)`).
+///
+/// # Safety
+///
+/// `kvm` must point to a live `struct kvm`.
+pub(crate) unsafe fn online_vcpus(kvm: *mut bindings::kvm) -> u32 {
+    // SAFETY: `kvm` is live (the caller's guarantee); the address is taken
+    // without a reference.
+    let field = unsafe { addr_of_mut!((*kvm).online_vcpus.counter) };
+    // SAFETY: An aligned `atomic_t`, which C only accesses atomically.
+    unsafe { AtomicI32::from_ptr(field) }.load(Ordering::Relaxed) as u32
+}
+
 /// Posts `req` to `vcpu` without kicking it (`kvm_make_request()`).
 ///
 /// # Safety
@@ -216,4 +247,57 @@ impl Drop for IrqsOff {
         // off means no migration).
         unsafe { bindings::kvm_riscv_glue_local_irq_restore(self.0) };
     }
+}
+
+/// The run loop's entry sequence: interrupts off, `IN_GUEST_MODE`, the
+/// SRCU read side left. Returns true if the guest must not be entered now
+/// (a request or work for the task is pending); then, or when the caller
+/// itself decides not to enter, [`guest_entry_abort`] undoes it all.
+///
+/// # Safety
+///
+/// `vcpu` must be live and loaded by the calling task, which owns it and
+/// holds its SRCU read lock, with preemption disabled.
+pub(crate) unsafe fn guest_entry_begin(vcpu: *mut bindings::kvm_vcpu) -> bool {
+    // SAFETY: As the caller guarantees.
+    unsafe { bindings::kvm_riscv_glue_guest_entry_begin(vcpu) }
+}
+
+/// Undoes [`guest_entry_begin`]: out of guest mode, interrupts on, the
+/// SRCU read lock taken again.
+///
+/// # Safety
+///
+/// `vcpu` must be the vCPU of a [`guest_entry_begin`] on this CPU whose
+/// guest was not entered, preemption still disabled.
+pub(crate) unsafe fn guest_entry_abort(vcpu: *mut bindings::kvm_vcpu) {
+    // SAFETY: As the caller guarantees.
+    unsafe { bindings::kvm_riscv_glue_guest_entry_abort(vcpu) }
+}
+
+/// Starts guest time accounting and emits `kvm:kvm_entry` for a guest
+/// entered at `pc`.
+///
+/// # Safety
+///
+/// Interrupts must be disabled, the world switch following at once.
+pub(crate) unsafe fn guest_timing_enter(pc: usize) {
+    // SAFETY: As the caller guarantees.
+    unsafe { bindings::kvm_riscv_glue_guest_timing_enter(pc as c_ulong) }
+}
+
+/// Ends what [`guest_entry_begin`] started, after the world switch: out of
+/// guest mode, pending interrupts taken, guest time accounting stopped,
+/// `kvm:kvm_exit` emitted with the trap's CSRs, interrupts on and the SRCU
+/// read lock taken again.
+///
+/// # Safety
+///
+/// `vcpu` must be the vCPU of a [`guest_entry_begin`] on this CPU whose
+/// guest has just exited, interrupts still disabled since, preemption
+/// still disabled.
+pub(crate) unsafe fn guest_exit(vcpu: *mut bindings::kvm_vcpu, csrs: [usize; 5]) {
+    let [sepc, scause, stval, htval, htinst] = csrs.map(|c| c as c_ulong);
+    // SAFETY: As the caller guarantees.
+    unsafe { bindings::kvm_riscv_glue_guest_exit(vcpu, sepc, scause, stval, htval, htinst) }
 }

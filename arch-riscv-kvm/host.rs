@@ -65,6 +65,17 @@ pub(crate) fn satp_mode() -> u64 {
 }
 static TIMEBASE: AtomicU64 = AtomicU64::new(0);
 
+/// Usable VMID bits alone, for the run loop's entry (one load, not the
+/// whole of [`HostCaps::get`], whose copy cost 60 instructions there).
+pub(crate) fn vmid_bits() -> u32 {
+    VMID_BITS.load(Ordering::Acquire)
+}
+
+/// The `time` counter's frequency alone, for the timer paths.
+pub(crate) fn timebase() -> u64 {
+    TIMEBASE.load(Ordering::Acquire)
+}
+
 /// The host's `time` counter.
 pub(crate) fn read_time() -> u64 {
     csr::read::<{ csr::TIME }>() as u64
@@ -80,12 +91,12 @@ impl HostCaps {
         };
         HostCaps {
             gstage,
-            vmid_bits: VMID_BITS.load(Ordering::Acquire),
+            vmid_bits: vmid_bits(),
             isa: HostIsa(ISA.each_ref().map(|w| w.load(Ordering::Acquire))),
             cbom_block_size: CBOM_BLOCK_SIZE.load(Ordering::Acquire),
             cboz_block_size: CBOZ_BLOCK_SIZE.load(Ordering::Acquire),
             satp_mode: satp_mode(),
-            timebase: TIMEBASE.load(Ordering::Acquire),
+            timebase: timebase(),
         }
     }
 

@@ -98,43 +98,28 @@ unsafe extern "C" fn kvm_arch_vcpu_ioctl_run(vcpu: *mut bindings::kvm_vcpu) -> c
         check_requests(v);
 
         let cpu = NoPreempt::new();
-        // SAFETY: Interrupts are re-enabled on every path below.
-        unsafe {
-            bindings::kvm_riscv_glue_local_irq_disable();
-            bindings::kvm_riscv_glue_enter_guest_mode(vcpu);
-        }
-        // SAFETY: A read of the vCPU's request bits.
-        let requests = unsafe { bindings::kvm_riscv_glue_request_pending(vcpu) };
-        // SAFETY: A read of the current task's work flags.
-        let work = unsafe { bindings::kvm_riscv_glue_work_pending() };
-        let must_retry = !vm.vmid_is_current() || requests || work;
+        // SAFETY: The task owns the loaded vCPU and holds its SRCU read
+        // lock; preemption is off (`cpu`). Undone on both paths below.
+        let must_retry = unsafe { glue::guest_entry_begin(vcpu) } || !vm.vmid_is_current();
         if must_retry {
-            // SAFETY: Undo the entry sequence above, in reverse.
-            unsafe {
-                bindings::kvm_riscv_glue_leave_guest_mode(vcpu);
-                bindings::kvm_riscv_glue_local_irq_enable();
-            }
+            // SAFETY: The guest was not entered; preemption is still off.
+            unsafe { glue::guest_entry_abort(vcpu) };
             drop(cpu);
-            // SAFETY: Unlocked by enter_guest_mode().
-            unsafe { bindings::kvm_riscv_glue_srcu_read_lock(vcpu) };
             continue;
         }
         v.sanitize_local_tlb(vm);
 
         let trap = enter_guest(v);
 
-        // Take interrupts that arrived in the guest before leaving guest
-        // time accounting, so their ticks count as guest time.
-        // SAFETY: Balanced pairs; interrupts were off.
+        // SAFETY: The guest has just exited; interrupts and preemption
+        // are still off.
         unsafe {
-            bindings::kvm_riscv_glue_local_irq_enable();
-            bindings::kvm_riscv_glue_local_irq_disable();
-            bindings::kvm_riscv_glue_guest_timing_exit_irqoff();
-            bindings::kvm_riscv_glue_local_irq_enable();
-        }
+            glue::guest_exit(
+                vcpu,
+                [trap.sepc, trap.scause, trap.stval, trap.htval, trap.htinst],
+            )
+        };
         drop(cpu);
-        // SAFETY: Unlocked by enter_guest_mode().
-        unsafe { bindings::kvm_riscv_glue_srcu_read_lock(vcpu) };
         ret = handle_exit(v, &run, &trap);
     }
 
@@ -153,8 +138,8 @@ fn enter_guest(v: &Vcpu) -> Trap {
     // cannot run and this is the only reference into the context.
     let ctx = unsafe { &mut *v.ctx() };
     v.flush_interrupts(ctx);
-    // SAFETY: Guest time accounting, interrupts off.
-    unsafe { bindings::kvm_riscv_glue_guest_timing_enter_irqoff() };
+    // SAFETY: Interrupts are off; the switch follows.
+    unsafe { glue::guest_timing_enter(ctx.sw.guest.sepc) };
     // SAFETY: senvcfg only affects U-mode, which does not run before it
     // is swapped back below.
     ctx.host_senvcfg = unsafe { csr::swap::<{ csr::SENVCFG }>(ctx.csr.senvcfg) };
@@ -165,8 +150,6 @@ fn enter_guest(v: &Vcpu) -> Trap {
     ctx.csr.senvcfg = unsafe { csr::swap::<{ csr::SENVCFG }>(ctx.host_senvcfg) };
     // SAFETY: `vcpu` is live and loaded on this CPU.
     ctx.last_exit_cpu = unsafe { (*v.raw()).cpu };
-    // SAFETY: `vcpu` is live; pairs with enter_guest_mode().
-    unsafe { bindings::kvm_riscv_glue_leave_guest_mode(v.raw()) };
     v.count(Stat::Exits);
     // The trap CSRs must be read before interrupts are enabled: an
     // interrupt handler would overwrite them.
@@ -186,7 +169,7 @@ fn check_requests(v: &Vcpu) {
     let vcpu = v.raw();
     // SAFETY: `vcpu` is live and owned by this task for all calls below.
     unsafe {
-        if !bindings::kvm_riscv_glue_request_pending(vcpu) {
+        if !glue::request_pending(vcpu) {
             return;
         }
         if glue::check_request(Request::Sleep, vcpu) {

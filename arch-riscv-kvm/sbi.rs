@@ -20,11 +20,7 @@ use crate::vm::Vm;
 /// Handles the ecall the guest trapped with; the return value follows
 /// the run loop's convention.
 pub(crate) fn ecall(v: &Vcpu, run: &KvmRun<'_>) -> c_int {
-    let mut regs = [0u64; 8];
-    for (i, r) in regs.iter_mut().enumerate() {
-        *r = v.reg(10 + i as u8) as u64;
-    }
-    let call = SbiCall::from_regs(regs);
+    let call = SbiCall::from_regs(v.sbi_regs());
     let env = env(v);
     let outcome = sbi::dispatch(&call, &env);
     let ret = match outcome {
@@ -205,8 +201,8 @@ fn env(v: &Vcpu) -> SbiEnv {
     // reference (see VcpuContext); no notifier writes these fields.
     let ids = unsafe { ((*c).sbi, (*c).mvendorid, (*c).marchid, (*c).mimpid) };
     let (status, mvendorid, marchid, mimpid) = ids;
-    // SAFETY: An atomic read of the VM's vCPU count.
-    let online = unsafe { bindings::kvm_riscv_glue_online_vcpus(v.kvm()) };
+    // SAFETY: The VM is live while its vCPU `v` is.
+    let online = unsafe { crate::glue::online_vcpus(v.kvm()) };
     SbiEnv {
         sbi: status,
         v01: cfg!(CONFIG_RISCV_SBI_V01),

@@ -13,7 +13,7 @@ use kernel::prelude::*;
 use kernel::types::Opaque;
 
 use crate::csr;
-use crate::host::{read_time, HostCaps};
+use crate::host::{read_time, timebase};
 use crate::logic::timer::{cycles_until_ns, ktime_from_ns};
 use crate::vcpu::{Irq, Vcpu};
 use crate::vm::Vm;
@@ -90,7 +90,7 @@ impl GuestTimer {
     fn arm(&self, vm: &Vm, next: u64) {
         self.stop_hrtimer();
         let now = read_time().wrapping_add(vm.time_delta());
-        let ns = cycles_until_ns(now, next, HostCaps::get().timebase);
+        let ns = cycles_until_ns(now, next, timebase());
         // SAFETY: The hrtimer was initialised in `new()`; the callback
         // only touches the vCPU, which cancels the timer before it dies.
         unsafe {
@@ -132,7 +132,7 @@ unsafe extern "C" fn expired(h: *mut bindings::hrtimer) -> bindings::hrtimer_res
     // the rest rather than deliver early (or, with Sstc, wake a vCPU that
     // would find nothing pending and sleep forever).
     let now = read_time().wrapping_add(Vm::of_vcpu(v).time_delta());
-    let left = cycles_until_ns(now, t.next(), HostCaps::get().timebase);
+    let left = cycles_until_ns(now, t.next(), timebase());
     if left > 0 {
         // The deadline can have moved far out since the timer was armed
         // (ONE_REG `compare`, or the VM's `time` moved back): the clamp

@@ -338,10 +338,20 @@ impl Vcpu {
 
     /// Guest register `x<n>`; `x0` reads as zero.
     pub(crate) fn reg(&self, n: u8) -> usize {
-        match self.ctx_regs().x.get(usize::from(n)) {
-            Some(&v) if n != 0 => v,
-            _ => 0,
+        if n == 0 {
+            return 0;
         }
+        // SAFETY: A single load from the owner's context, see VcpuContext.
+        unsafe { (*self.ctx()).sw.guest.x.get(usize::from(n)).copied() }.unwrap_or(0)
+    }
+
+    /// Guest registers `a0..=a7` (`x10..=x17`), which hold an SBI call.
+    pub(crate) fn sbi_regs(&self) -> [u64; 8] {
+        // SAFETY: Eight loads from the owner's context, see VcpuContext.
+        let x = unsafe { &(*self.ctx()).sw.guest.x };
+        // Spelled out: `array::from_fn` was not inlined here, and its
+        // closure cost 140 instructions a call.
+        [x[10], x[11], x[12], x[13], x[14], x[15], x[16], x[17]].map(|r| r as u64)
     }
 
     /// Sets guest register `x<n>`; writes to `x0` are dropped.
@@ -366,12 +376,14 @@ impl Vcpu {
 
     /// Guest `hstatus` as of the last exit.
     pub(crate) fn hstatus(&self) -> usize {
-        self.ctx_regs().hstatus
+        // SAFETY: A single load from the owner's context, see VcpuContext.
+        unsafe { (*self.ctx()).sw.guest.hstatus }
     }
 
     /// The guest pc (of the trapping instruction, after an exit).
     pub(crate) fn pc(&self) -> usize {
-        self.ctx_regs().sepc
+        // SAFETY: A single load from the owner's context, see VcpuContext.
+        unsafe { (*self.ctx()).sw.guest.sepc }
     }
 
     /// Sets the guest pc.
@@ -382,7 +394,8 @@ impl Vcpu {
 
     /// Guest HS-level `sstatus` (SPP, FS) as of the last exit.
     pub(crate) fn guest_sstatus(&self) -> usize {
-        self.ctx_regs().sstatus
+        // SAFETY: A single load from the owner's context, see VcpuContext.
+        unsafe { (*self.ctx()).sw.guest.sstatus }
     }
 
     /// Sets the guest `sstatus`. A notifier may clean FS between the read
@@ -605,15 +618,10 @@ impl Vcpu {
     pub(crate) fn sanitize_local_tlb(&self, vm: &crate::vm::Vm) {
         // SAFETY: Single loads; preemption is off.
         let (last, cpu) = unsafe { ((*self.ctx()).last_exit_cpu, (*self.raw()).cpu) };
-        if crate::host::HostCaps::get().vmid_bits == 0 || last == cpu {
+        if crate::host::vmid_bits() == 0 || last == cpu {
             return;
         }
         csr::local_hfence_gvma_vmid_all(vm.vmid());
-    }
-
-    fn ctx_regs(&self) -> GuestRegs {
-        // SAFETY: A copy out of the owner's context, see VcpuContext.
-        unsafe { (*self.ctx()).sw.guest }
     }
 
     /// Powers the vCPU off: it stops entering the guest until powered on.

@@ -157,7 +157,7 @@ impl Vm {
         // SAFETY: hgatp only steers guest translation on this CPU, which is
         // about to run this VM's vCPU.
         unsafe { csr::write::<{ csr::HGATP }>(hgatp as usize) };
-        if HostCaps::get().vmid_bits == 0 {
+        if crate::host::vmid_bits() == 0 {
             // Without VMIDs, entries of the VM that ran here before are
             // indistinguishable from ours.
             csr::local_hfence_gvma_all();

@@ -474,11 +474,14 @@ pub const fn sbi_extensions(v01: bool) -> &'static [SbiExtEntry; 12] {
 /// (`kvm_vcpu_sbi_find_ext()`, `vcpu_sbi.c:393-417`): the first row whose
 /// range holds the id, if it is ungated or its extension is enabled. A
 /// matching row that is disabled or unavailable ends the search.
-pub const fn find_ext(ext_id: u64, env: &SbiEnv) -> Option<SbiExtEntry> {
+///
+/// The row is returned by reference: copied out, it cost a `memcpy()` call
+/// on every SBI call.
+pub const fn find_ext(ext_id: u64, env: &SbiEnv) -> Option<&'static SbiExtEntry> {
     let table = sbi_extensions(env.v01);
     let mut i = 0;
     while i < table.len() {
-        let entry = table[i];
+        let entry = &table[i];
         if entry.first <= ext_id && ext_id <= entry.last {
             return match entry.gate {
                 None => Some(entry),

@@ -203,7 +203,7 @@ fn find_ext_respects_the_status() {
                 };
                 let found = find_ext(entry.first, &e);
                 let expect = entry.gate.is_none() || status == SbiExtStatus::Enabled;
-                assert_eq!(found, expect.then_some(*entry), "{entry:?} {status:?}");
+                assert_eq!(found, expect.then_some(entry), "{entry:?} {status:?}");
                 assert_eq!(find_ext(entry.last, &e), found);
             }
         }

@@ -53,28 +53,21 @@ void kvm_riscv_glue_make_request(enum kvm_riscv_glue_req req,
 				 struct kvm_vcpu *vcpu);
 bool kvm_riscv_glue_check_request(enum kvm_riscv_glue_req req,
 				  struct kvm_vcpu *vcpu);
-bool kvm_riscv_glue_request_pending(struct kvm_vcpu *vcpu);
 void kvm_riscv_glue_request_all(struct kvm *kvm, enum kvm_riscv_glue_req req);
 struct kvm_vcpu *kvm_riscv_glue_get_vcpu(struct kvm *kvm, int i);
 struct kvm_vcpu *kvm_riscv_glue_get_vcpu_by_id(struct kvm *kvm, int id);
 void kvm_riscv_glue_request_mask(struct kvm *kvm, enum kvm_riscv_glue_req req,
 				 unsigned long *vcpu_bitmap);
-unsigned int kvm_riscv_glue_online_vcpus(struct kvm *kvm);
-bool kvm_riscv_glue_work_pending(void);
 void kvm_riscv_glue_srcu_read_lock(struct kvm_vcpu *vcpu);
 void kvm_riscv_glue_srcu_read_unlock(struct kvm_vcpu *vcpu);
 bool kvm_riscv_glue_mmu_lock_needbreak(struct kvm *kvm);
 void kvm_riscv_glue_mmu_lock_break(struct kvm *kvm);
 bool kvm_riscv_glue_sched_info_on(void);
 u64 kvm_riscv_glue_run_delay(void);
-void kvm_riscv_glue_enter_guest_mode(struct kvm_vcpu *vcpu);
 void kvm_riscv_glue_begin_guest_read(struct kvm_vcpu *vcpu);
 void kvm_riscv_glue_leave_guest_mode(struct kvm_vcpu *vcpu);
-void kvm_riscv_glue_local_irq_disable(void);
-void kvm_riscv_glue_local_irq_enable(void);
 unsigned long kvm_riscv_glue_local_irq_save(void);
 void kvm_riscv_glue_local_irq_restore(unsigned long flags);
-void kvm_riscv_glue_guest_timing_exit_irqoff(void);
 void kvm_riscv_glue_wait_while_stopped(struct kvm_vcpu *vcpu);
 bool kvm_riscv_vcpu_is_stopped(struct kvm_vcpu *vcpu);
 struct hrtimer;
@@ -82,7 +75,12 @@ bool kvm_riscv_glue_exit_error_ratelimit(void);
 unsigned long kvm_riscv_glue_array_index_nospec(unsigned long index,
 						unsigned long size);
 void kvm_riscv_glue_hrtimer_forward_now(struct hrtimer *timer, s64 interval);
-void kvm_riscv_glue_guest_timing_enter_irqoff(void);
+bool kvm_riscv_glue_guest_entry_begin(struct kvm_vcpu *vcpu);
+void kvm_riscv_glue_guest_entry_abort(struct kvm_vcpu *vcpu);
+void kvm_riscv_glue_guest_timing_enter(unsigned long pc);
+void kvm_riscv_glue_guest_exit(struct kvm_vcpu *vcpu, unsigned long sepc,
+			       unsigned long scause, unsigned long stval,
+			       unsigned long htval, unsigned long htinst);
 void kvm_riscv_glue_enter_exit(void *switch_area);
 int kvm_riscv_glue_smp_processor_id(void);
 phys_addr_t kvm_riscv_glue_virt_to_phys(void *addr);
