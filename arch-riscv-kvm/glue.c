@@ -251,22 +251,22 @@ void kvm_riscv_glue_guest_timing_enter(unsigned long pc)
 }
 
 /*
- * After the world switch, with the trap's CSRs read (passed for the
- * trace event): out of guest mode; take
- * the interrupts that arrived in the guest before guest time accounting
- * ends, so their ticks count as guest time; kvm:kvm_exit; back on the
+ * After the world switch, with the trap's CSRs read (for the trace
+ * event; by reference, as only one register then has to outlive the
+ * calls before it): out of guest mode; take the interrupts that arrived in
+ * the guest before guest time accounting ends, so their ticks count as
+ * guest time; kvm:kvm_exit, where the C backend emits it; back on the
  * SRCU read side. Preemption stays off (the caller's).
  */
-void kvm_riscv_glue_guest_exit(struct kvm_vcpu *vcpu, unsigned long sepc,
-			       unsigned long scause, unsigned long stval,
-			       unsigned long htval, unsigned long htinst)
+void kvm_riscv_glue_guest_exit(struct kvm_vcpu *vcpu,
+			       const struct kvm_riscv_glue_trap *trap)
 {
 	vcpu->mode = OUTSIDE_GUEST_MODE;
 	local_irq_enable();
 	local_irq_disable();
 	guest_timing_exit_irqoff();
 	local_irq_enable();
-	trace_kvm_exit(sepc, scause, stval, htval, htinst);
+	trace_kvm_exit(trap);
 	kvm_vcpu_srcu_read_lock(vcpu);
 }
 

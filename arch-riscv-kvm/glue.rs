@@ -296,8 +296,9 @@ pub(crate) unsafe fn guest_timing_enter(pc: usize) {
 /// `vcpu` must be the vCPU of a [`guest_entry_begin`] on this CPU whose
 /// guest has just exited, interrupts still disabled since, preemption
 /// still disabled.
-pub(crate) unsafe fn guest_exit(vcpu: *mut bindings::kvm_vcpu, csrs: [usize; 5]) {
-    let [sepc, scause, stval, htval, htinst] = csrs.map(|c| c as c_ulong);
-    // SAFETY: As the caller guarantees.
-    unsafe { bindings::kvm_riscv_glue_guest_exit(vcpu, sepc, scause, stval, htval, htinst) }
+pub(crate) unsafe fn guest_exit(vcpu: *mut bindings::kvm_vcpu, trap: &crate::run::Trap) {
+    let trap: *const crate::run::Trap = trap;
+    // SAFETY: As the caller guarantees; `Trap` has the C struct's layout
+    // (checked in run.rs) and outlives the call.
+    unsafe { bindings::kvm_riscv_glue_guest_exit(vcpu, trap.cast()) }
 }

@@ -36,8 +36,11 @@ pub(crate) mod cause {
     pub(crate) const STORE_GUEST_PAGE_FAULT: usize = 23;
 }
 
-/// A trap out of the guest, as read right after the world switch.
+/// A trap out of the guest, as read right after the world switch. Laid
+/// out as glue.c's `struct kvm_riscv_glue_trap`, which the trace event
+/// reads.
 #[derive(Clone, Copy, Default)]
+#[repr(C)]
 pub(crate) struct Trap {
     pub(crate) sepc: usize,
     pub(crate) scause: usize,
@@ -45,6 +48,18 @@ pub(crate) struct Trap {
     pub(crate) htval: usize,
     pub(crate) htinst: usize,
 }
+
+// The layout glue.c reads.
+const _: () = {
+    use core::mem::{offset_of, size_of};
+    type C = bindings::kvm_riscv_glue_trap;
+    assert!(size_of::<Trap>() == size_of::<C>());
+    assert!(offset_of!(Trap, sepc) == offset_of!(C, sepc));
+    assert!(offset_of!(Trap, scause) == offset_of!(C, scause));
+    assert!(offset_of!(Trap, stval) == offset_of!(C, stval));
+    assert!(offset_of!(Trap, htval) == offset_of!(C, htval));
+    assert!(offset_of!(Trap, htinst) == offset_of!(C, htinst));
+};
 
 fn errno(e: u32) -> c_int {
     -(e as c_int)
@@ -113,12 +128,7 @@ unsafe extern "C" fn kvm_arch_vcpu_ioctl_run(vcpu: *mut bindings::kvm_vcpu) -> c
 
         // SAFETY: The guest has just exited; interrupts and preemption
         // are still off.
-        unsafe {
-            glue::guest_exit(
-                vcpu,
-                [trap.sepc, trap.scause, trap.stval, trap.htval, trap.htinst],
-            )
-        };
+        unsafe { glue::guest_exit(vcpu, &trap) };
         drop(cpu);
         ret = handle_exit(v, &run, &trap);
     }

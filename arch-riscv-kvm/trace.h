@@ -5,8 +5,8 @@
  *
  * Their names, fields and print formats are user ABI (tracefs' format
  * files, trace-cmd, perf), so they are the C backend's exactly, down to
- * kvm_entry's odd "0x016%lx". Only the prototypes differ: the Rust side
- * passes the values, as there is no C struct to read them from.
+ * kvm_entry's odd "0x016%lx". Only kvm_entry's prototype differs: there
+ * is no C vCPU context to read the pc from, so it is passed.
  */
 #if !defined(_RISCV_KVM_RS_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
 #define _RISCV_KVM_RS_TRACE_H
@@ -31,10 +31,11 @@ TRACE_EVENT(kvm_entry,
 	TP_printk("PC: 0x016%lx", __entry->pc)
 );
 
+struct kvm_riscv_glue_trap;
+
 TRACE_EVENT(kvm_exit,
-	TP_PROTO(unsigned long sepc, unsigned long scause, unsigned long stval,
-		 unsigned long htval, unsigned long htinst),
-	TP_ARGS(sepc, scause, stval, htval, htinst),
+	TP_PROTO(const struct kvm_riscv_glue_trap *trap),
+	TP_ARGS(trap),
 
 	TP_STRUCT__entry(
 		__field(unsigned long, sepc)
@@ -45,11 +46,11 @@ TRACE_EVENT(kvm_exit,
 	),
 
 	TP_fast_assign(
-		__entry->sepc = sepc;
-		__entry->scause = scause;
-		__entry->stval = stval;
-		__entry->htval = htval;
-		__entry->htinst = htinst;
+		__entry->sepc = trap->sepc;
+		__entry->scause = trap->scause;
+		__entry->stval = trap->stval;
+		__entry->htval = trap->htval;
+		__entry->htinst = trap->htinst;
 	),
 
 	TP_printk("SEPC:0x%lx, SCAUSE:0x%lx, STVAL:0x%lx, HTVAL:0x%lx, HTINST:0x%lx",

@@ -78,9 +78,17 @@ void kvm_riscv_glue_hrtimer_forward_now(struct hrtimer *timer, s64 interval);
 bool kvm_riscv_glue_guest_entry_begin(struct kvm_vcpu *vcpu);
 void kvm_riscv_glue_guest_entry_abort(struct kvm_vcpu *vcpu);
 void kvm_riscv_glue_guest_timing_enter(unsigned long pc);
-void kvm_riscv_glue_guest_exit(struct kvm_vcpu *vcpu, unsigned long sepc,
-			       unsigned long scause, unsigned long stval,
-			       unsigned long htval, unsigned long htinst);
+/* A trap out of the guest: run.rs' Trap, which has the same layout. */
+struct kvm_riscv_glue_trap {
+	unsigned long sepc;
+	unsigned long scause;
+	unsigned long stval;
+	unsigned long htval;
+	unsigned long htinst;
+};
+
+void kvm_riscv_glue_guest_exit(struct kvm_vcpu *vcpu,
+			       const struct kvm_riscv_glue_trap *trap);
 void kvm_riscv_glue_enter_exit(void *switch_area);
 int kvm_riscv_glue_smp_processor_id(void);
 phys_addr_t kvm_riscv_glue_virt_to_phys(void *addr);
