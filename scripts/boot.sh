@@ -20,7 +20,7 @@ case $mode in vmm | shell) initramfs=${initramfs%.cpio}-vmm.cpio mem=4G ;; esac
 # would leak the host's wall clock into the count. icount runs one hart
 # at a time; bookworm's 7.2 stays silent after OpenSBI with -smp 2, so
 # the benchmarks' vCPUs share one host CPU.
-case $mode in bench | profile) smp=1 count=(-icount shift=0,sleep=off) ;; esac
+case $mode in bench) smp=1 count=(-icount shift=0,sleep=off) ;; esac
 cpu="rv64,h=true,sstc=true,sscofpmf=true$cpu_extra"
 args=(
 	-M virt -cpu "$cpu" -smp "$smp" -m "$mem" "${count[@]}"

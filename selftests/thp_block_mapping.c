@@ -102,54 +102,6 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
-/* The vCPU's "exits" statistic (binary stats interface). */
-static uint64_t vcpu_exits(struct kvm_vcpu *vcpu)
-{
-	struct kvm_stats_header header;
-	struct kvm_stats_desc *descs, *desc;
-	uint64_t value = 0;
-	bool found = false;
-	int fd, i;
-
-	fd = vcpu_get_stats_fd(vcpu);
-	read_stats_header(fd, &header);
-	descs = read_stats_descriptors(fd, &header);
-	for (i = 0; i < header.num_desc; i++) {
-		desc = get_stats_descriptor(descs, i, &header);
-		if (!strcmp(desc->name, "exits")) {
-			read_stat_data(fd, &header, desc, &value, 1);
-			found = true;
-			break;
-		}
-	}
-	free(descs);
-	close(fd);
-	TEST_ASSERT(found, "the vCPU has no 'exits' statistic");
-	return value;
-}
-
-/* Kilobytes of @addr's mapping that the host backs with huge pages. */
-static unsigned long anon_huge_kb(void *addr)
-{
-	unsigned long start, end, kb = 0;
-	bool in_vma = false;
-	char line[256];
-	FILE *f;
-
-	f = fopen("/proc/self/smaps", "r");
-	TEST_ASSERT(f, "open /proc/self/smaps");
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
-			in_vma = start <= (unsigned long)addr && (unsigned long)addr < end;
-			continue;
-		}
-		if (in_vma && sscanf(line, "AnonHugePages: %lu kB", &kb) == 1)
-			break;
-	}
-	fclose(f);
-	return kb;
-}
-
 int main(void)
 {
 	unsigned long *bitmap;
@@ -172,13 +124,13 @@ int main(void)
 	/* The host faults the region in first, as huge pages. */
 	hva = addr_gpa2hva(vm, REGION_GPA);
 	memset(hva, 0x5a, REGION_SIZE);
-	huge_kb = anon_huge_kb(hva);
+	huge_kb = rkvm_anon_huge_kb(hva);
 	TEST_REQUIRE(huge_kb >= REGION_SIZE / 1024);
 
 	rkvm_run_to_sync(vcpu, 0);
-	before = vcpu_exits(vcpu);
+	before = rkvm_vcpu_stat(vcpu, "exits");
 	rkvm_run_to_sync(vcpu, 1);
-	exits = vcpu_exits(vcpu) - before;
+	exits = rkvm_vcpu_stat(vcpu, "exits") - before;
 	TEST_ASSERT(exits <= MAX_BLOCK_EXITS,
 		    "writing %lu pages backed by %lu kB of huge pages took %lu exits: not mapped with blocks",
 		    REGION_PAGES, huge_kb, exits);
@@ -198,9 +150,9 @@ int main(void)
 			      ARRAY_SIZE(logged_pages));
 
 	vm_mem_region_set_flags(vm, THP_SLOT, 0);
-	before = vcpu_exits(vcpu);
+	before = rkvm_vcpu_stat(vcpu, "exits");
 	rkvm_run_to_sync(vcpu, 3);
-	exits = vcpu_exits(vcpu) - before;
+	exits = rkvm_vcpu_stat(vcpu, "exits") - before;
 	TEST_ASSERT(exits <= MAX_BLOCK_EXITS,
 		    "reading %lu pages after dirty logging took %lu exits: blocks not restored",
 		    REGION_PAGES, exits);

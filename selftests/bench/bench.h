@@ -54,32 +54,6 @@ static inline void bench_report(const char *measure, uint64_t ns, uint64_t ops)
 	fflush(stdout);
 }
 
-/* The vCPU statistic @name (binary stats interface). */
-static inline uint64_t bench_vcpu_stat(struct kvm_vcpu *vcpu, const char *name)
-{
-	struct kvm_stats_header header;
-	struct kvm_stats_desc *descs, *desc;
-	uint64_t value = 0;
-	bool found = false;
-	int fd, i;
-
-	fd = vcpu_get_stats_fd(vcpu);
-	read_stats_header(fd, &header);
-	descs = read_stats_descriptors(fd, &header);
-	for (i = 0; i < header.num_desc; i++) {
-		desc = get_stats_descriptor(descs, i, &header);
-		if (!strcmp(desc->name, name)) {
-			read_stat_data(fd, &header, desc, &value, 1);
-			found = true;
-			break;
-		}
-	}
-	free(descs);
-	close(fd);
-	TEST_ASSERT(found, "the vCPU has no '%s' statistic", name);
-	return value;
-}
-
 /* Guest side: an SBI call that must succeed. */
 #define GUEST_SBI_OK(ext, fid, a0, a1) ({				\
 	struct sbiret __r = sbi_ecall(ext, fid, a0, a1, 0, 0, 0, 0);	\

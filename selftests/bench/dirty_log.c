@@ -93,12 +93,12 @@ int main(void)
 	rkvm_run_to_sync(vcpu, 0);
 	for (pass = 1; pass <= CYCLES; pass++) {
 		ns += get_full_log(vm, bitmap, pass - 1);
-		exits = bench_vcpu_stat(vcpu, "exits");
+		exits = rkvm_vcpu_stat(vcpu, "exits");
 		t0 = bench_now_ns();
 		rkvm_run_to_sync(vcpu, pass);
 		ns += bench_now_ns() - t0;
 		/* A full log alone could come from pages never write-protected. */
-		exits = bench_vcpu_stat(vcpu, "exits") - exits;
+		exits = rkvm_vcpu_stat(vcpu, "exits") - exits;
 		TEST_ASSERT(exits >= LOG_PAGES,
 			    "pass %lu wrote %lu logged pages with %lu exits",
 			    pass, LOG_PAGES, exits);

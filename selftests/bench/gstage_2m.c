@@ -65,28 +65,6 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
-/* Kilobytes of @addr's mapping that the host backs with huge pages. */
-static unsigned long anon_huge_kb(void *addr)
-{
-	unsigned long start, end, kb = 0;
-	bool in_vma = false;
-	char line[256];
-	FILE *f;
-
-	f = fopen("/proc/self/smaps", "r");
-	TEST_ASSERT(f, "open /proc/self/smaps");
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
-			in_vma = start <= (unsigned long)addr && (unsigned long)addr < end;
-			continue;
-		}
-		if (in_vma && sscanf(line, "AnonHugePages: %lu kB", &kb) == 1)
-			break;
-	}
-	fclose(f);
-	return kb;
-}
-
 /* The guest's writes of @pass reached the slot's host memory. */
 static void check_pass(uint64_t *hva, uint64_t pass)
 {
@@ -116,9 +94,9 @@ int main(void)
 	hva = addr_gpa2hva(vm, REGION_GPA);
 	/* Host page faults are not what is measured. */
 	memset(hva, 0, REGION_SIZE);
-	TEST_ASSERT(anon_huge_kb(hva) >= REGION_SIZE / 1024,
+	TEST_ASSERT(rkvm_anon_huge_kb(hva) >= REGION_SIZE / 1024,
 		    "only %lu kB of the %lu kB slot are in huge pages",
-		    anon_huge_kb(hva), REGION_SIZE / 1024);
+		    rkvm_anon_huge_kb(hva), REGION_SIZE / 1024);
 
 	rkvm_run_to_sync(vcpu, 0);
 	check_pass(hva, 0);
@@ -127,17 +105,17 @@ int main(void)
 		vm_set_user_memory_region(vm, THP_SLOT, 0, REGION_GPA, 0, hva);
 		vm_set_user_memory_region(vm, THP_SLOT, 0, REGION_GPA,
 					  REGION_SIZE, hva);
-		exits -= bench_vcpu_stat(vcpu, "exits");
+		exits -= rkvm_vcpu_stat(vcpu, "exits");
 		t0 = bench_now_ns();
 		rkvm_run_to_sync(vcpu, pass);
 		ns[pass - 1] = bench_now_ns() - t0;
-		exits += bench_vcpu_stat(vcpu, "exits");
+		exits += rkvm_vcpu_stat(vcpu, "exits");
 		check_pass(hva, pass);
 	}
 	/* The host memory must not have been split meanwhile. */
-	TEST_ASSERT(anon_huge_kb(hva) >= REGION_SIZE / 1024,
+	TEST_ASSERT(rkvm_anon_huge_kb(hva) >= REGION_SIZE / 1024,
 		    "only %lu kB of the %lu kB slot are still in huge pages",
-		    anon_huge_kb(hva), REGION_SIZE / 1024);
+		    rkvm_anon_huge_kb(hva), REGION_SIZE / 1024);
 
 	/* The median pass (an insertion sort, of a handful). */
 	for (pass = 1; pass < PASSES; pass++)

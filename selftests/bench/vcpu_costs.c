@@ -174,11 +174,11 @@ int main(void)
 
 	rkvm_run_to_sync(vcpu, WFI_WARMED);
 	/* Each WFI must trap: one run in the guest would measure nothing. */
-	wfis = bench_vcpu_stat(vcpu, "wfi_exit_stat");
+	wfis = rkvm_vcpu_stat(vcpu, "wfi_exit_stat");
 	t0 = bench_now_ns();
 	rkvm_run_to_sync(vcpu, WFI_WAKE);
 	ns = bench_now_ns() - t0;
-	wfis = bench_vcpu_stat(vcpu, "wfi_exit_stat") - wfis;
+	wfis = rkvm_vcpu_stat(vcpu, "wfi_exit_stat") - wfis;
 	TEST_ASSERT(wfis == WFI_OPS, "%lu WFIs trapped to KVM, want %u",
 		    wfis, WFI_OPS);
 	bench_report("wfi_wake", ns, WFI_OPS);
