@@ -91,9 +91,21 @@ unsigned long kvm_riscv_glue_get_free_pages(gfp_t gfp, unsigned int order)
 	return __get_free_pages(gfp, order);
 }
 
+#define GLUE_REQ_BIT_IS(req, bit) \
+	BUILD_BUG_ON(((req) & KVM_REQUEST_MASK) != KVM_RISCV_GLUE_REQ_BIT_##bit)
+
 /* KVM_REQ_* are statement expressions, so Rust names them by an enum. */
 static int glue_req(enum kvm_riscv_glue_req req)
 {
+	GLUE_REQ_BIT_IS(KVM_REQ_SLEEP, SLEEP);
+	GLUE_REQ_BIT_IS(KVM_REQ_VCPU_RESET, VCPU_RESET);
+	GLUE_REQ_BIT_IS(KVM_REQ_UPDATE_HGATP, UPDATE_HGATP);
+	GLUE_REQ_BIT_IS(KVM_REQ_FENCE_I, FENCE_I);
+	GLUE_REQ_BIT_IS(KVM_REQ_HFENCE_GVMA_VMID_ALL, HFENCE_GVMA_VMID_ALL);
+	GLUE_REQ_BIT_IS(KVM_REQ_HFENCE_VVMA_ALL, HFENCE_VVMA_ALL);
+	GLUE_REQ_BIT_IS(KVM_REQ_HFENCE, HFENCE);
+	GLUE_REQ_BIT_IS(KVM_REQ_STEAL_UPDATE, STEAL_UPDATE);
+
 	switch (req) {
 	case KVM_RISCV_GLUE_REQ_SLEEP:
 		return KVM_REQ_SLEEP;
@@ -145,12 +157,6 @@ void kvm_riscv_glue_make_request(enum kvm_riscv_glue_req req,
 		kvm_make_request(KVM_REQ_STEAL_UPDATE, vcpu);
 		break;
 	}
-}
-
-bool kvm_riscv_glue_check_request(enum kvm_riscv_glue_req req,
-				  struct kvm_vcpu *vcpu)
-{
-	return kvm_check_request(glue_req(req), vcpu);
 }
 
 void kvm_riscv_glue_request_all(struct kvm *kvm, enum kvm_riscv_glue_req req)

@@ -7,7 +7,7 @@
 //! writes `unsafe` just to reach a kernel service.
 
 use core::ptr::addr_of_mut;
-use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use core::sync::atomic::{fence, AtomicI32, AtomicU64, Ordering};
 
 use kernel::bindings;
 use kernel::ffi::{c_int, c_ulong, c_void};
@@ -134,6 +134,30 @@ pub(crate) enum Request {
 }
 
 impl Request {
+    /// The request's bit in `vcpu->requests` (`KVM_REQ_*` without flags).
+    fn bit(self) -> u32 {
+        match self {
+            Request::Sleep => bindings::kvm_riscv_glue_req_bit_KVM_RISCV_GLUE_REQ_BIT_SLEEP,
+            Request::VcpuReset => {
+                bindings::kvm_riscv_glue_req_bit_KVM_RISCV_GLUE_REQ_BIT_VCPU_RESET
+            }
+            Request::UpdateHgatp => {
+                bindings::kvm_riscv_glue_req_bit_KVM_RISCV_GLUE_REQ_BIT_UPDATE_HGATP
+            }
+            Request::FenceI => bindings::kvm_riscv_glue_req_bit_KVM_RISCV_GLUE_REQ_BIT_FENCE_I,
+            Request::HfenceGvmaVmidAll => {
+                bindings::kvm_riscv_glue_req_bit_KVM_RISCV_GLUE_REQ_BIT_HFENCE_GVMA_VMID_ALL
+            }
+            Request::HfenceVvmaAll => {
+                bindings::kvm_riscv_glue_req_bit_KVM_RISCV_GLUE_REQ_BIT_HFENCE_VVMA_ALL
+            }
+            Request::Hfence => bindings::kvm_riscv_glue_req_bit_KVM_RISCV_GLUE_REQ_BIT_HFENCE,
+            Request::StealUpdate => {
+                bindings::kvm_riscv_glue_req_bit_KVM_RISCV_GLUE_REQ_BIT_STEAL_UPDATE
+            }
+        }
+    }
+
     fn raw(self) -> bindings::kvm_riscv_glue_req {
         match self {
             Request::Sleep => bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_SLEEP,
@@ -170,14 +194,44 @@ pub(crate) fn request_mask(kvm: *mut bindings::kvm, req: Request, bitmap: &[u64]
     };
 }
 
-/// Consumes `req` if it is pending on `vcpu` (`kvm_check_request()`).
+/// `vcpu->requests`, which C changes only with atomic bit operations.
+///
+/// # Safety
+///
+/// `vcpu` must point to a `struct kvm_vcpu` that stays live for `'a`.
+unsafe fn requests<'a>(vcpu: *mut bindings::kvm_vcpu) -> &'a AtomicU64 {
+    // SAFETY: `vcpu` is live (the caller's guarantee); the address is
+    // taken without a reference.
+    let field = unsafe { addr_of_mut!((*vcpu).requests) };
+    // SAFETY: `requests` is an aligned `u64` that lives as long as the
+    // vCPU (for `'a`), and that C reads with READ_ONCE() and changes only
+    // with atomic bit operations, as the atomic does.
+    unsafe { AtomicU64::from_ptr(field) }
+}
+
+/// Consumes `req` if it is pending on `vcpu`, as `kvm_check_request()`
+/// does: a test, then a clear and a full barrier when set. Done here, not
+/// through a C call, because the run loop asks for every request it
+/// knows before each entry.
 ///
 /// # Safety
 ///
 /// `vcpu` must point to a live `struct kvm_vcpu` owned by the caller.
 pub(crate) unsafe fn check_request(req: Request, vcpu: *mut bindings::kvm_vcpu) -> bool {
+    // The bits are below 64 (KVM_ARCH_REQ_FLAGS() checks it).
+    let mask = 1u64 << req.bit();
     // SAFETY: The caller guarantees `vcpu` is live.
-    unsafe { bindings::kvm_riscv_glue_check_request(req.raw(), vcpu) }
+    let requests = unsafe { requests(vcpu) };
+    if requests.load(Ordering::Relaxed) & mask == 0 {
+        return false;
+    }
+    // clear_bit(): an atomic and, no ordering of its own ...
+    requests.fetch_and(!mask, Ordering::Relaxed);
+    // ... then smp_mb__after_atomic(), which pairs with the smp_wmb() of
+    // kvm_make_request(): what the requester wrote before posting is
+    // visible to the caller.
+    fence(Ordering::SeqCst);
+    true
 }
 
 /// Whether any request is pending on `vcpu` (`kvm_request_pending()`):
@@ -187,12 +241,8 @@ pub(crate) unsafe fn check_request(req: Request, vcpu: *mut bindings::kvm_vcpu) 
 ///
 /// `vcpu` must point to a live `struct kvm_vcpu`.
 pub(crate) unsafe fn request_pending(vcpu: *mut bindings::kvm_vcpu) -> bool {
-    // SAFETY: `vcpu` is live (the caller's guarantee); the address is
-    // taken without a reference.
-    let field = unsafe { addr_of_mut!((*vcpu).requests) };
-    // SAFETY: `requests` is an aligned `u64` that C changes only with
-    // atomic bit operations, and reads with READ_ONCE() as here.
-    unsafe { AtomicU64::from_ptr(field) }.load(Ordering::Relaxed) != 0
+    // SAFETY: `vcpu` is live (the caller's guarantee).
+    unsafe { requests(vcpu) }.load(Ordering::Relaxed) != 0
 }
 
 /// The number of vCPUs created in `kvm` (`atomic_read(&kvm->online_vcpus)`).

@@ -154,8 +154,9 @@ fn legacy_hart_mask(v: &Vcpu, harts: LegacyHartMask) -> Result<u64, MaskUnread> 
         LegacyHartMask::InGuestMemory { addr } => addr,
     };
     let hstatus = v.hstatus();
-    let trap = match tlb::fenced_guest_read(v, || switch::read_guest_ulong(addr as usize, hstatus))
-    {
+    let trap = match tlb::fenced_guest_read(v, |irqs| {
+        switch::read_guest_ulong(addr as usize, hstatus, irqs)
+    }) {
         Ok(mask) => return Ok(mask as u64),
         Err(trap) => trap,
     };

@@ -11,6 +11,7 @@ use core::arch::global_asm;
 use core::mem::offset_of;
 
 use crate::context::{FpRegs, SwitchArea};
+use crate::glue::IrqsOff;
 
 /// Offset of guest register `x<n>` in a [`SwitchArea`].
 const fn guest_x(n: usize) -> usize {
@@ -567,12 +568,15 @@ extern "C" {
 ///
 /// On a fault, returns the trap to redirect to the guest, its cause
 /// turned into the fetch fault the guest would have seen.
-pub(crate) fn read_guest_insn(addr: usize, hstatus: usize) -> Result<u32, UnprivTrap> {
+pub(crate) fn read_guest_insn(
+    addr: usize,
+    hstatus: usize,
+    _irqs: &IrqsOff,
+) -> Result<u32, UnprivTrap> {
     let mut trap = UnprivTrap::default();
-    let _cpu = crate::glue::IrqsOff::new();
-    // SAFETY: Interrupts are off, so the temporary stvec only ever sees a
-    // fault of the guest load, which it records in `trap`; hstatus and
-    // stvec are restored before returning.
+    // SAFETY: Interrupts are off (`_irqs`), so the temporary stvec only
+    // ever sees a fault of the guest load, which it records in `trap`;
+    // hstatus and stvec are restored before returning.
     let word = unsafe { kvm_riscv_rs_read_guest_insn(addr, &mut trap, hstatus) };
     if trap.scause != 0 {
         // A load page fault while fetching is an instruction page fault.
@@ -589,9 +593,12 @@ pub(crate) fn read_guest_insn(addr: usize, hstatus: usize) -> Result<u32, Unpriv
 /// `hstatus`.
 ///
 /// On a fault, returns the trap to redirect to the guest.
-pub(crate) fn read_guest_ulong(addr: usize, hstatus: usize) -> Result<usize, UnprivTrap> {
+pub(crate) fn read_guest_ulong(
+    addr: usize,
+    hstatus: usize,
+    _irqs: &IrqsOff,
+) -> Result<usize, UnprivTrap> {
     let mut trap = UnprivTrap::default();
-    let _cpu = crate::glue::IrqsOff::new();
     // SAFETY: As in `read_guest_insn()`.
     let value = unsafe { kvm_riscv_rs_read_guest_ulong(addr, &mut trap, hstatus) };
     if trap.scause != 0 {

@@ -128,15 +128,16 @@ fn local(fence: HfenceKind, vmid: usize) {
 /// the read reach a page the host has freed since. Here the requests
 /// already made are carried out first, and the vCPU counts as reading
 /// (`READING_SHADOW_PAGE_TABLES`) with interrupts off until the read is
-/// done, so a request made meanwhile waits for it.
-pub(crate) fn fenced_guest_read<R>(v: &Vcpu, read: impl FnOnce() -> R) -> R {
+/// done, so a request made meanwhile waits for it. `read` is given the
+/// proof that interrupts are off, which the unprivileged loads need.
+pub(crate) fn fenced_guest_read<R>(v: &Vcpu, read: impl FnOnce(&glue::IrqsOff) -> R) -> R {
     let vcpu = v.raw();
-    let _irqs = glue::IrqsOff::new();
+    let irqs = glue::IrqsOff::new();
     // SAFETY: `v` is loaded and owned by this task (it is running an
     // exit), and interrupts are off until `leave_guest_mode()` below.
     unsafe { bindings::kvm_riscv_glue_begin_guest_read(vcpu) };
     process_fence_requests(v);
-    let value = read();
+    let value = read(&irqs);
     // SAFETY: Ends what `begin_guest_read()` started.
     unsafe { bindings::kvm_riscv_glue_leave_guest_mode(vcpu) };
     value
@@ -148,8 +149,13 @@ pub(crate) fn fenced_guest_read<R>(v: &Vcpu, read: impl FnOnce() -> R) -> R {
 /// by the vCPU's task with the vCPU loaded (the VM's `hgatp` is this
 /// hart's), before entering the guest and before reading its memory.
 pub(crate) fn process_fence_requests(v: &Vcpu) {
-    let vm = Vm::of_vcpu(v);
     let vcpu = v.raw();
+    // SAFETY: `vcpu` is live and owned by this task.
+    if !unsafe { glue::request_pending(vcpu) } {
+        // The common case, without the preemption calls below.
+        return;
+    }
+    let vm = Vm::of_vcpu(v);
     // The fences must land on the hart the vCPU is loaded on.
     let _cpu = glue::NoPreempt::new();
     // SAFETY: `vcpu` is live and owned by this task; a request consumed

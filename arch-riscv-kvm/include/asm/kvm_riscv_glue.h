@@ -29,6 +29,24 @@ enum kvm_riscv_glue_req {
 	KVM_RISCV_GLUE_REQ_STEAL_UPDATE,
 };
 
+/*
+ * Their bits in vcpu->requests (KVM_REQ_* & KVM_REQUEST_MASK: generic
+ * KVM's first, then KVM_REQUEST_ARCH_BASE + the arch number), so that
+ * Rust tests and clears them without a call. KVM_REQ_* are statement
+ * expressions, not constants: glue.c checks these against them at build
+ * time.
+ */
+enum kvm_riscv_glue_req_bit {
+	KVM_RISCV_GLUE_REQ_BIT_HFENCE_GVMA_VMID_ALL = 0,	/* KVM_REQ_TLB_FLUSH */
+	KVM_RISCV_GLUE_REQ_BIT_SLEEP = 8,
+	KVM_RISCV_GLUE_REQ_BIT_VCPU_RESET = 9,
+	KVM_RISCV_GLUE_REQ_BIT_UPDATE_HGATP = 10,
+	KVM_RISCV_GLUE_REQ_BIT_FENCE_I = 11,
+	KVM_RISCV_GLUE_REQ_BIT_HFENCE_VVMA_ALL = 12,
+	KVM_RISCV_GLUE_REQ_BIT_HFENCE = 13,
+	KVM_RISCV_GLUE_REQ_BIT_STEAL_UPDATE = 14,
+};
+
 /* What the G-stage fault path needs to know about the host mapping. */
 struct kvm_riscv_glue_vma_info {
 	unsigned int page_shift;	/* hugetlb page shift, else PAGE_SHIFT */
@@ -51,8 +69,6 @@ void kvm_riscv_glue_preempt_enable(void);
 unsigned long kvm_riscv_glue_get_free_pages(gfp_t gfp, unsigned int order);
 void kvm_riscv_glue_make_request(enum kvm_riscv_glue_req req,
 				 struct kvm_vcpu *vcpu);
-bool kvm_riscv_glue_check_request(enum kvm_riscv_glue_req req,
-				  struct kvm_vcpu *vcpu);
 void kvm_riscv_glue_request_all(struct kvm *kvm, enum kvm_riscv_glue_req req);
 struct kvm_vcpu *kvm_riscv_glue_get_vcpu(struct kvm *kvm, int i);
 struct kvm_vcpu *kvm_riscv_glue_get_vcpu_by_id(struct kvm *kvm, int id);
