@@ -19,8 +19,7 @@ use crate::logic::hfence::{HfenceKind, HfenceQueue};
 use crate::logic::insn::Width;
 use crate::logic::irq::IrqState;
 use crate::logic::isa::{self, VcpuIsa};
-use crate::logic::onereg::SbiExtStatus;
-use crate::logic::onereg::KVM_RISCV_SBI_EXT_MAX;
+use crate::logic::onereg::SbiExtStatuses;
 use crate::logic::vscsr::{Vsatp, Vsstatus};
 use crate::switch::{self, FpWidth};
 use crate::timer::{self, GuestTimer};
@@ -110,7 +109,7 @@ pub(crate) struct VcpuContext {
     /// ISA extensions the guest has.
     pub(crate) isa: VcpuIsa,
     /// Status of each SBI extension, by KVM SBI id.
-    pub(crate) sbi: [SbiExtStatus; KVM_RISCV_SBI_EXT_MAX as usize],
+    pub(crate) sbi: SbiExtStatuses,
     /// Machine identity the guest sees.
     pub(crate) mvendorid: u64,
     pub(crate) marchid: u64,

@@ -1002,6 +1002,42 @@ pub enum SbiExtStatus {
     Disabled,
 }
 
+/// The status of every KVM SBI extension on a vCPU, by KVM SBI id
+/// (`vcpu->arch.sbi_context.ext_status`).
+///
+/// Aligned and padded to whole words: every SBI call copies it into
+/// [`SbiEnv`](super::sbi::SbiEnv), and eleven one-byte entries at byte
+/// alignment were a `memcpy()` call of 65 instructions where two loads do.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C, align(8))]
+pub struct SbiExtStatuses(pub [SbiExtStatus; KVM_RISCV_SBI_EXT_MAX as usize]);
+
+impl SbiExtStatuses {
+    /// Every extension with status `s`.
+    pub const fn all(s: SbiExtStatus) -> Self {
+        SbiExtStatuses([s; KVM_RISCV_SBI_EXT_MAX as usize])
+    }
+}
+
+impl From<[SbiExtStatus; KVM_RISCV_SBI_EXT_MAX as usize]> for SbiExtStatuses {
+    fn from(a: [SbiExtStatus; KVM_RISCV_SBI_EXT_MAX as usize]) -> Self {
+        SbiExtStatuses(a)
+    }
+}
+
+impl core::ops::Deref for SbiExtStatuses {
+    type Target = [SbiExtStatus; KVM_RISCV_SBI_EXT_MAX as usize];
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl core::ops::DerefMut for SbiExtStatuses {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
 /// What decides which register ids a vCPU has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VcpuDesc {
@@ -1012,7 +1048,7 @@ pub struct VcpuDesc {
     /// ISA extensions enabled on the vCPU, same bits (`vcpu->arch.isa`).
     pub isa: u64,
     /// SBI extension status, by KVM SBI id.
-    pub sbi: [SbiExtStatus; KVM_RISCV_SBI_EXT_MAX as usize],
+    pub sbi: SbiExtStatuses,
     /// Bytes per vector register (`riscv_v_vsize / 32`, a power of two);
     /// consulted only when the vCPU has V.
     pub vlenb: u64,
@@ -1031,7 +1067,7 @@ impl VcpuDesc {
 
     /// Status of SBI extension `ext`.
     pub const fn sbi_status(&self, ext: SbiExtId) -> SbiExtStatus {
-        self.sbi[ext.get() as usize]
+        self.sbi.0[ext.get() as usize]
     }
 
     /// Whether `KVM_GET_REG_LIST` reports `reg` on this vCPU. Some
@@ -1366,8 +1402,8 @@ pub const fn reg_count(vcpu: &VcpuDesc) -> usize {
     let isa_mask = (1u64 << KVM_RISCV_ISA_EXT_MAX) - 1;
     let mut sbi = 0;
     let mut i = 0;
-    while i < vcpu.sbi.len() {
-        if !matches!(vcpu.sbi[i], SbiExtStatus::Unavailable) {
+    while i < vcpu.sbi.0.len() {
+        if !matches!(vcpu.sbi.0[i], SbiExtStatus::Unavailable) {
             sbi += 1;
         }
         i += 1;

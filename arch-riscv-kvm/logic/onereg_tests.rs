@@ -22,7 +22,7 @@ fn bare() -> VcpuDesc {
     VcpuDesc {
         host_isa: 0,
         isa: 0,
-        sbi: [SbiExtStatus::Unavailable; KVM_RISCV_SBI_EXT_MAX as usize],
+        sbi: SbiExtStatuses::all(SbiExtStatus::Unavailable),
         vlenb: 0,
     }
 }
@@ -33,7 +33,7 @@ fn full() -> VcpuDesc {
     VcpuDesc {
         host_isa: ALL_ISA,
         isa: ALL_ISA & !H,
-        sbi: [SbiExtStatus::Enabled; KVM_RISCV_SBI_EXT_MAX as usize],
+        sbi: SbiExtStatuses::all(SbiExtStatus::Enabled),
         vlenb: 32,
     }
 }
@@ -52,7 +52,7 @@ fn qemu_like() -> VcpuDesc {
     VcpuDesc {
         host_isa: host,
         isa: host & !H,
-        sbi,
+        sbi: sbi.into(),
         vlenb: 16,
     }
 }

@@ -60,7 +60,7 @@
 
 use super::gstage::PAGE_SHIFT;
 use super::hfence::{hart_selected, FullFlush, HfenceKind};
-use super::onereg::{SbiExtId, SbiExtStatus, KVM_RISCV_SBI_EXT_MAX};
+use super::onereg::{SbiExtId, SbiExtStatus, SbiExtStatuses, KVM_RISCV_SBI_EXT_MAX};
 
 // ---------------------------------------------------------------------------
 // SBI numbers (`asm/sbi.h`). The host build has no kernel headers, so they
@@ -295,7 +295,7 @@ pub const KVM_SBI_SPEC_VERSION: u64 =
 pub struct SbiEnv {
     /// Status of each KVM SBI extension on the vCPU
     /// (`vcpu->arch.sbi_context.ext_status`), by KVM SBI id.
-    pub sbi: [SbiExtStatus; KVM_RISCV_SBI_EXT_MAX as usize],
+    pub sbi: SbiExtStatuses,
     /// Whether the legacy v0.1 calls exist (`CONFIG_RISCV_SBI_V01`). The
     /// project's configuration leaves it off; see [`sbi_extensions`] for
     /// what remains of the legacy entry then.
@@ -317,7 +317,7 @@ pub struct SbiEnv {
 impl SbiEnv {
     /// Status of KVM SBI extension `ext`.
     pub const fn status(&self, ext: SbiExtId) -> SbiExtStatus {
-        self.sbi[ext.get() as usize]
+        self.sbi.0[ext.get() as usize]
     }
 
     /// Whether KVM SBI extension `ext` is enabled.
@@ -1339,7 +1339,7 @@ const fn legacy(call: &SbiCall, env: &SbiEnv) -> SbiOutcome {
 /// CONFIG_RISCV_SBI_V01, as upstream; without it V01 stays the C
 /// backend's placeholder entry, enabled but answering nothing, so
 /// userspace sees the same register list either way.
-pub fn initial_status(sta: bool) -> [SbiExtStatus; KVM_RISCV_SBI_EXT_MAX as usize] {
+pub fn initial_status(sta: bool) -> SbiExtStatuses {
     let mut status = [SbiExtStatus::Unavailable; KVM_RISCV_SBI_EXT_MAX as usize];
     let mut set = |id: SbiExtId, to: SbiExtStatus| {
         if let Some(s) = status.get_mut(id.get() as usize) {
@@ -1362,7 +1362,7 @@ pub fn initial_status(sta: bool) -> [SbiExtStatus; KVM_RISCV_SBI_EXT_MAX as usiz
         set(SbiExtId::STA, SbiExtStatus::Enabled);
     }
     set(SbiExtId::DBCN, SbiExtStatus::Disabled);
-    status
+    status.into()
 }
 
 #[cfg(test)]

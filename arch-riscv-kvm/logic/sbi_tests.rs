@@ -32,7 +32,7 @@ fn env() -> SbiEnv {
     let mut sbi = [SbiExtStatus::Enabled; KVM_RISCV_SBI_EXT_MAX as usize];
     sbi[SbiExtId::DBCN.get() as usize] = SbiExtStatus::Disabled;
     SbiEnv {
-        sbi,
+        sbi: sbi.into(),
         v01: true,
         mvendorid: 0x489,
         marchid: 0x8000_0000_0000_0007,
@@ -44,7 +44,7 @@ fn env() -> SbiEnv {
 
 fn with(status: SbiExtStatus) -> SbiEnv {
     SbiEnv {
-        sbi: [status; KVM_RISCV_SBI_EXT_MAX as usize],
+        sbi: SbiExtStatuses::all(status),
         ..env()
     }
 }
