@@ -58,8 +58,8 @@ INIT_FILES := selftests/init.sh selftests/timeouts selftests/args selftests/timi
 # and root, the vmm tests. The vmm and run boots append it to the host's
 # initramfs; the others do without its ~86 MB.
 VMMKIT := $(BUILD)/vmm-kit.cpio
-VMMKIT_SRC := $(wildcard selftests/vmm/*.sh selftests/vmm/guest/* selftests/vmm/tools/*) \
-	selftests/vmm selftests/vmm/guest selftests/vmm/tools
+VMMKIT_SRC := $(wildcard selftests/vmm/*.sh selftests/vmm/guest/* selftests/vmm/tools/* \
+	selftests/vmm/bench/*) selftests/vmm selftests/vmm/guest selftests/vmm/tools selftests/vmm/bench
 LKVM ?= $(abspath $(CURDIR)/../shared/tools/riscv64/lkvm)
 export LKVM
 # Which kvmtool the kit holds (its path and sha256, or none): the kit is
@@ -145,7 +145,7 @@ test: $(call VMM_INITRAMFS,$(KVM_BACKEND),$(P))
 	@$(S)/run-tests.sh $(KVM_BACKEND)
 
 # Rust against upstream C, in one run: both initramfs are needed.
-bench: $(call INITRAMFS,rust,$(P)) $(call INITRAMFS,upstream,$(P))
+bench: $(call VMM_INITRAMFS,rust,$(P)) $(call VMM_INITRAMFS,upstream,$(P))
 	@$(S)/bench.sh
 
 boot-times: $(call VMM_INITRAMFS,rust,$(P)) $(call VMM_INITRAMFS,upstream,$(P))

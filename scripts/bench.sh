@@ -41,3 +41,13 @@ for m in $(grep -a '^BENCH ' "$out/rust.log" | awk '{print $2}' | awk '!seen[$0]
 	printf '%-16s %14.1f %14.1f %8.2f %8s%% %8s%%\n' "$m" "$r" "$c" "$(echo "$r / $c" | bc -l)" \
 		"$(spread "$out/rust.log" "$m")" "$(spread "$out/upstream.log" "$m")"
 done | tee "$out/summary"
+
+# info FILE MEASURE FIELD: the median of FIELD in MEASURE's BENCH-INFO lines.
+info() { grep -a "^BENCH-INFO $2 " "$1" | sed -E "s/.* $3 ([0-9.]+).*/\1/" | median; }
+if grep -aq '^BENCH-INFO linux_boot ' "$out/rust.log"; then
+	echo "linux_boot: the host clock's advance less its idle time; medians, in 10^6 ns"
+	for f in elapsed idle; do
+		printf '  %-14s %14.1f %14.1f\n' "$f" "$(echo "$(info "$out/rust.log" linux_boot $f) / 10^6" | bc -l)" \
+			"$(echo "$(info "$out/upstream.log" linux_boot $f) / 10^6" | bc -l)"
+	done
+fi | tee -a "$out/summary"

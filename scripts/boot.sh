@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # boot.sh BACKEND MODE [EXTRA-CPU-FLAGS]: boot the emulated RISC-V host on
 # BACKEND's kernel and initramfs (the debug ones with KVM_DEBUG=1). MODE is
-# selftests/init.sh's rkvm.mode. The vmm and shell boots take the
+# selftests/init.sh's rkvm.mode. The vmm, shell and bench boots take the
 # initramfs with the real-VMM kit (make vmm-kit) and the memory for it:
 # the kit in the initramfs' tmpfs, a 512 MiB guest, its QEMU.
 # The console goes to stdout.
@@ -11,7 +11,7 @@ set -euo pipefail
 backend=$1 mode=$2 cpu_extra=${3:-}
 tree=$(tree_of "$backend")
 initramfs=$(initramfs_of "$backend") mem=2G smp=2 count=()
-case $mode in vmm | shell) initramfs=${initramfs%.cpio}-vmm.cpio mem=4G ;; esac
+case $mode in vmm | shell | bench) initramfs=${initramfs%.cpio}-vmm.cpio mem=4G ;; esac
 # The benchmarks count instructions, not seconds: with -icount shift=0
 # QEMU advances the emulated clock by 1 ns per instruction executed, so
 # a time difference read in the emulated host is an instruction count,

@@ -10,7 +10,8 @@
 #   (its /init and two helpers) and the virtio modules that are not
 #   built into that kernel;
 #   /tests/vmm/*, the tests (selftests/vmm), their /kit/vmm-lib.sh, and
-#   /kit/vmm-syscalls.sh (selftests/vmm/tools).
+#   /kit/vmm-syscalls.sh (selftests/vmm/tools); /kit/bench/*, the
+#   benchmarks that need a VMM (selftests/vmm/bench, make bench).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -98,5 +99,10 @@ mkdir -p "$stage/tests/vmm"
 for t in "$TOP"/selftests/vmm/*.sh; do
 	[ "$(basename "$t")" = lib.sh ] && continue
 	install -m 0755 "$t" "$stage/tests/vmm/$(basename "$t" .sh)"
+done
+# What make bench measures with the kit (selftests/init.sh, mode bench).
+mkdir -p "$stage/kit/bench"
+for b in "$TOP"/selftests/vmm/bench/*.sh; do
+	install -m 0755 "$b" "$stage/kit/bench/$(basename "$b" .sh)"
 done
 (cd "$stage" && find . | LC_ALL=C sort | cpio --quiet -o -H newc) > "$out"

@@ -16,7 +16,8 @@
 #   vmm     run the real-VMM tests, /tests/vmm/* (the kit's), then
 #           power off
 #   noh     the CPU has no H extension: check that loading fails cleanly
-#   bench   run each /bench/* program rkvm.repeat times (scripts/bench.sh);
+#   bench   run each /bench/* and /kit/bench/* program rkvm.repeat times
+#           (scripts/bench.sh);
 #           rkvm.ksyms=1 first prints kvm.ko's symbols (scripts/profile.sh)
 #   fuzz    run the regression tests of what took a host down
 #           (/tests/hostile, unless rkvm.hostile=0), then /fuzz/kvm_fuzz
@@ -201,7 +202,9 @@ bench)
 	if [ "$ksyms" = 1 ]; then
 		grep '\[kvm\]$' /proc/kallsyms | sed 's/^/KSYM /'
 	fi
-	for b in /bench/*; do
+	# /kit/bench: the measures that need the real-VMM kit's QEMU.
+	for b in /bench/* /kit/bench/*; do
+		[ -x "$b" ] || continue
 		case $only in "" | *",bench/${b##*/},"*) ;; *) continue ;; esac
 		i=0
 		while [ "$i" -lt "$repeat" ]; do

@@ -33,7 +33,8 @@ need_lkvm() {
 # qemu NAME SMP DO [QEMU-ARGS...]: a test guest under QEMU (-accel kvm
 # -cpu host, the Debian kernel, the test initrd, its /init doing DO),
 # run by run_vmm; under $VMM_WRAP (words), if set: vmm-syscalls.sh
-# runs the VMMs under strace so.
+# runs the VMMs under strace so. $GUEST_APPEND (words), if set, goes on
+# the guest kernel's command line.
 qemu() {
 	q_name=$1 q_smp=$2 q_do=$3
 	shift 3
@@ -41,7 +42,7 @@ qemu() {
 	run_vmm "$q_name" ${VMM_WRAP:-} qemu-system-riscv64 -M virt -accel kvm -cpu host \
 		-smp "$q_smp" -m 512M -display none -monitor none -serial stdio -nic none \
 		-kernel "$GUEST/Image" -initrd "$GUEST/initrd.cpio" \
-		-append "console=ttyS0 rvm.do=$q_do" "$@"
+		-append "console=ttyS0 rvm.do=$q_do${GUEST_APPEND:+ $GUEST_APPEND}" "$@"
 }
 
 # lkvm_run NAME CPUS DO [LKVM-ARGS...]: the same under kvmtool.
