@@ -45,7 +45,7 @@ done | tee "$out/summary"
 # info FILE MEASURE FIELD: the median of FIELD in MEASURE's BENCH-INFO lines.
 info() { grep -a "^BENCH-INFO $2 " "$1" | sed -E "s/.* $3 ([0-9.]+).*/\1/" | median; }
 if grep -aq '^BENCH-INFO linux_boot ' "$out/rust.log"; then
-	echo "linux_boot: the host clock's advance less its idle time; medians, in 10^6 ns"
+	echo "linux_boot: the host clock's advance (the measure) and the idle time in it; medians, 10^6 ns"
 	for f in elapsed idle; do
 		printf '  %-14s %14.1f %14.1f\n' "$f" "$(echo "$(info "$out/rust.log" linux_boot $f) / 10^6" | bc -l)" \
 			"$(echo "$(info "$out/upstream.log" linux_boot $f) / 10^6" | bc -l)"
