@@ -92,7 +92,7 @@ unsigned long kvm_riscv_glue_get_free_pages(gfp_t gfp, unsigned int order)
 }
 
 #define GLUE_REQ_BIT_IS(req, bit) \
-	BUILD_BUG_ON(((req) & KVM_REQUEST_MASK) != KVM_RISCV_GLUE_REQ_BIT_##bit)
+	BUILD_BUG_ON(((req) & KVM_REQUEST_MASK) != KVM_RISCV_GLUE_REQ_##bit)
 
 /* KVM_REQ_* are statement expressions, so Rust names them by an enum. */
 static int glue_req(enum kvm_riscv_glue_req req)

@@ -134,28 +134,10 @@ pub(crate) enum Request {
 }
 
 impl Request {
-    /// The request's bit in `vcpu->requests` (`KVM_REQ_*` without flags).
+    /// The request's bit in `vcpu->requests` (`KVM_REQ_*` without
+    /// flags), which is how the C enum numbers it.
     fn bit(self) -> u32 {
-        match self {
-            Request::Sleep => bindings::kvm_riscv_glue_req_bit_KVM_RISCV_GLUE_REQ_BIT_SLEEP,
-            Request::VcpuReset => {
-                bindings::kvm_riscv_glue_req_bit_KVM_RISCV_GLUE_REQ_BIT_VCPU_RESET
-            }
-            Request::UpdateHgatp => {
-                bindings::kvm_riscv_glue_req_bit_KVM_RISCV_GLUE_REQ_BIT_UPDATE_HGATP
-            }
-            Request::FenceI => bindings::kvm_riscv_glue_req_bit_KVM_RISCV_GLUE_REQ_BIT_FENCE_I,
-            Request::HfenceGvmaVmidAll => {
-                bindings::kvm_riscv_glue_req_bit_KVM_RISCV_GLUE_REQ_BIT_HFENCE_GVMA_VMID_ALL
-            }
-            Request::HfenceVvmaAll => {
-                bindings::kvm_riscv_glue_req_bit_KVM_RISCV_GLUE_REQ_BIT_HFENCE_VVMA_ALL
-            }
-            Request::Hfence => bindings::kvm_riscv_glue_req_bit_KVM_RISCV_GLUE_REQ_BIT_HFENCE,
-            Request::StealUpdate => {
-                bindings::kvm_riscv_glue_req_bit_KVM_RISCV_GLUE_REQ_BIT_STEAL_UPDATE
-            }
-        }
+        self.raw()
     }
 
     fn raw(self) -> bindings::kvm_riscv_glue_req {

@@ -335,35 +335,34 @@ fn trapped_insn(v: &Vcpu, trap: &Trap) -> Result<TrappedInsn, c_int> {
 /// and `Err(1)` returned: re-enter it.
 fn fetch_insn(v: &Vcpu, pc: usize) -> Result<u32, c_int> {
     let hstatus = v.hstatus();
-    crate::tlb::fenced_guest_read(v, |irqs| switch::read_guest_insn(pc, hstatus, irqs)).map_err(
-        |t| {
-            // A guest-page fault is the host's: the page the guest just ran
-            // from was unmapped meanwhile (an MMU notifier). Handing it to the
-            // guest, which cannot make sense of it, is what 6.12 did until
-            // "RISC-V: KVM: Fix guest page fault within HLV* instructions";
-            // re-entering the guest re-executes the instruction, whose own
-            // fault maps the page again.
-            if matches!(
-                t.scause,
-                cause::FETCH_GUEST_PAGE_FAULT
-                    | cause::LOAD_GUEST_PAGE_FAULT
-                    | cause::STORE_GUEST_PAGE_FAULT
-            ) {
-                return 1;
-            }
-            redirect_trap(
-                v,
-                &Trap {
-                    sepc: pc,
-                    scause: t.scause,
-                    stval: t.stval,
-                    htval: 0,
-                    htinst: 0,
-                },
-            );
-            1
-        },
-    )
+    let read = crate::tlb::fenced_guest_read(v, |irqs| switch::read_guest_insn(pc, hstatus, irqs));
+    read.map_err(|t| {
+        // A guest-page fault is the host's: the page the guest just ran
+        // from was unmapped meanwhile (an MMU notifier). Handing it to the
+        // guest, which cannot make sense of it, is what 6.12 did until
+        // "RISC-V: KVM: Fix guest page fault within HLV* instructions";
+        // re-entering the guest re-executes the instruction, whose own
+        // fault maps the page again.
+        if matches!(
+            t.scause,
+            cause::FETCH_GUEST_PAGE_FAULT
+                | cause::LOAD_GUEST_PAGE_FAULT
+                | cause::STORE_GUEST_PAGE_FAULT
+        ) {
+            return 1;
+        }
+        redirect_trap(
+            v,
+            &Trap {
+                sepc: pc,
+                scause: t.scause,
+                stval: t.stval,
+                htval: 0,
+                htinst: 0,
+            },
+        );
+        1
+    })
 }
 
 /// A guest-page fault: map the page, or emulate the access as MMIO.

@@ -17,34 +17,23 @@ struct kvm_vcpu;
 
 extern const int kvm_riscv_glue_user_mem_slots;
 
-/* The vCPU requests the backend uses (KVM_REQ_* in asm/kvm_host.h). */
-enum kvm_riscv_glue_req {
-	KVM_RISCV_GLUE_REQ_SLEEP,
-	KVM_RISCV_GLUE_REQ_VCPU_RESET,
-	KVM_RISCV_GLUE_REQ_UPDATE_HGATP,
-	KVM_RISCV_GLUE_REQ_FENCE_I,
-	KVM_RISCV_GLUE_REQ_HFENCE_GVMA_VMID_ALL,
-	KVM_RISCV_GLUE_REQ_HFENCE_VVMA_ALL,
-	KVM_RISCV_GLUE_REQ_HFENCE,
-	KVM_RISCV_GLUE_REQ_STEAL_UPDATE,
-};
-
 /*
- * Their bits in vcpu->requests (KVM_REQ_* & KVM_REQUEST_MASK: generic
- * KVM's first, then KVM_REQUEST_ARCH_BASE + the arch number), so that
- * Rust tests and clears them without a call. KVM_REQ_* are statement
- * expressions, not constants: glue.c checks these against them at build
- * time.
+ * The vCPU requests the backend uses (KVM_REQ_* in asm/kvm_host.h), each
+ * valued as its bit in vcpu->requests (KVM_REQ_* & KVM_REQUEST_MASK:
+ * generic KVM's first, then KVM_REQUEST_ARCH_BASE + the arch number), so
+ * that Rust tests and clears them without a call. KVM_REQ_* are
+ * statement expressions, not constants: glue.c checks these against them
+ * at build time.
  */
-enum kvm_riscv_glue_req_bit {
-	KVM_RISCV_GLUE_REQ_BIT_HFENCE_GVMA_VMID_ALL = 0,	/* KVM_REQ_TLB_FLUSH */
-	KVM_RISCV_GLUE_REQ_BIT_SLEEP = 8,
-	KVM_RISCV_GLUE_REQ_BIT_VCPU_RESET = 9,
-	KVM_RISCV_GLUE_REQ_BIT_UPDATE_HGATP = 10,
-	KVM_RISCV_GLUE_REQ_BIT_FENCE_I = 11,
-	KVM_RISCV_GLUE_REQ_BIT_HFENCE_VVMA_ALL = 12,
-	KVM_RISCV_GLUE_REQ_BIT_HFENCE = 13,
-	KVM_RISCV_GLUE_REQ_BIT_STEAL_UPDATE = 14,
+enum kvm_riscv_glue_req {
+	KVM_RISCV_GLUE_REQ_HFENCE_GVMA_VMID_ALL = 0,	/* KVM_REQ_TLB_FLUSH */
+	KVM_RISCV_GLUE_REQ_SLEEP = 8,
+	KVM_RISCV_GLUE_REQ_VCPU_RESET = 9,
+	KVM_RISCV_GLUE_REQ_UPDATE_HGATP = 10,
+	KVM_RISCV_GLUE_REQ_FENCE_I = 11,
+	KVM_RISCV_GLUE_REQ_HFENCE_VVMA_ALL = 12,
+	KVM_RISCV_GLUE_REQ_HFENCE = 13,
+	KVM_RISCV_GLUE_REQ_STEAL_UPDATE = 14,
 };
 
 /* What the G-stage fault path needs to know about the host mapping. */
