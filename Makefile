@@ -12,6 +12,8 @@
 #                                 FUZZ_SEED= to replay)
 #   make test KVM_DEBUG=1         any of these on the debug kernels: lockdep,
 #                                 KASAN, UBSAN, KFENCE, lockup detectors
+#   make test HOST=modern         any of these on the modern emulated host:
+#                                 bookworm-backports' QEMU 10
 #
 # Everything is built under build/; see README.md.
 
@@ -71,6 +73,21 @@ ifeq ($(filter $(VMM),qemu kvmtool),)
 $(error VMM must be 'qemu' or 'kvmtool', not '$(VMM)')
 endif
 
+# The emulated host (scripts/lib.sh): HOST=stable is the machine's QEMU
+# 7.2, HOST=modern the backports QEMU 10, fetched into build/qemu-modern.
+# The kernels and initramfs are the same for both.
+# Only from make's command line: the environment's HOST is often the
+# machine's name.
+ifneq ($(origin HOST),command line)
+HOST := stable
+endif
+ifeq ($(filter $(HOST),stable modern),)
+$(error HOST must be 'stable' or 'modern', not '$(HOST)')
+endif
+export RKVM_HOST := $(HOST)
+QEMU_MODERN := $(BUILD)/qemu-modern/.packages
+HOST_QEMU := $(if $(filter modern,$(HOST)),$(QEMU_MODERN))
+
 .PHONY: FORCE all setup kernel selftests initramfs vmm-kit boot-times test parity host-test run bench fuzz clean distclean
 .DELETE_ON_ERROR:
 
@@ -121,6 +138,10 @@ $(eval $(call profile-rules,-debug,1,$(CONFIG_SRC) $(DEBUG_CONFIG_SRC)))
 
 kernel: $(call KERNEL,$(KVM_BACKEND),$(P))
 
+# Fetched again when the script or lib.sh's package list changes.
+$(QEMU_MODERN): $(SETUP) $(S)/fetch-qemu-modern.sh $(S)/lib.sh
+	@$(S)/fetch-qemu-modern.sh
+
 # Selftests are built once, against the Rust tree's UAPI headers (so the
 # upstream selftests double as a compile test of include-uapi/), and run
 # unchanged on both backends and both profiles (the UAPI is the same).
@@ -141,24 +162,24 @@ vmm-kit: $(VMMKIT)
 host-test: $(SETUP)
 	@$(S)/host-tests.sh
 
-test: $(call VMM_INITRAMFS,$(KVM_BACKEND),$(P))
+test: $(call VMM_INITRAMFS,$(KVM_BACKEND),$(P)) $(QEMU_MODERN)
 	@$(S)/run-tests.sh $(KVM_BACKEND)
 
 # Rust against upstream C, in one run: both initramfs are needed.
 bench: $(call VMM_INITRAMFS,rust,$(P)) $(call VMM_INITRAMFS,upstream,$(P))
 	@$(S)/bench.sh
 
-boot-times: $(call VMM_INITRAMFS,rust,$(P)) $(call VMM_INITRAMFS,upstream,$(P))
+boot-times: $(call VMM_INITRAMFS,rust,$(P)) $(call VMM_INITRAMFS,upstream,$(P)) $(HOST_QEMU)
 	@$(S)/boot-times.sh
 
 # The reference: the same suite on the upstream C backend.
 parity:
 	@$(MAKE) --no-print-directory test KVM_BACKEND=upstream
 
-fuzz: $(call INITRAMFS,$(KVM_BACKEND),$(P))
+fuzz: $(call INITRAMFS,$(KVM_BACKEND),$(P)) $(HOST_QEMU)
 	@$(S)/fuzz.sh $(KVM_BACKEND)
 
-run: $(call VMM_INITRAMFS,$(KVM_BACKEND),$(P))
+run: $(call VMM_INITRAMFS,$(KVM_BACKEND),$(P)) $(HOST_QEMU)
 	@RKVM_APPEND="rkvm.vmm=$(VMM) $(RKVM_APPEND)" $(S)/boot.sh $(KVM_BACKEND) shell
 
 clean:

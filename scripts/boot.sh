@@ -26,7 +26,7 @@ args=(
 	-M virt -cpu "$cpu" -smp "$smp" -m "$mem" "${count[@]}"
 	-kernel "$tree/arch/riscv/boot/Image"
 	-initrd "$initramfs"
-	-append "console=ttyS0 panic=-1 rkvm.mode=$mode ${RKVM_APPEND:-}"
+	-append "console=ttyS0 panic=-1 rkvm.mode=$mode rkvm.host=$RKVM_HOST ${RKVM_APPEND:-}"
 	-no-reboot -nographic
 )
 # scripts/profile.sh: stop at reset and wait for gdb on this port.
@@ -49,7 +49,7 @@ else
 		"guest timer interrupts may arrive late" >&2
 fi
 if [ "$mode" = shell ]; then
-	exec "${rt[@]}" qemu-system-riscv64 "${args[@]}"
+	exec "${rt[@]}" "${QEMU[@]}" "${args[@]}"
 fi
 # Tests: no monitor on stdio, no stdin, so this works from CI as well.
-exec "${rt[@]}" qemu-system-riscv64 "${args[@]}" -serial stdio -monitor none </dev/null
+exec "${rt[@]}" "${QEMU[@]}" "${args[@]}" -serial stdio -monitor none </dev/null

@@ -17,6 +17,30 @@ RISCV_PACKAGES=(busybox-static qemu-system-riscv linux-image-riscv64 strace)
 LKVM=${LKVM-$TOP/../shared/tools/riscv64/lkvm}
 KERNEL_TARBALL=/usr/src/linux-source-6.12.tar.xz
 
+# The emulated host's QEMU (make's HOST=, exported as RKVM_HOST: a bare
+# HOST is too common a variable to take from the environment).
+# RKVM_HOST=stable (the default) is the machine's own, bookworm's 7.2
+# (scripts/setup.sh). RKVM_HOST=modern is the release's
+# backports QEMU (10.0 for bookworm), extracted, not installed, into
+# QEMU_MODERN_ROOT by scripts/fetch-qemu-modern.sh, with the OpenSBI of
+# the same suite: its CPU models have Sscofpmf, Smstateen, Ssaia and V,
+# which 6.12 virtualises and 7.2 cannot show, and it runs -icount with
+# more than one hart. Kernels and initramfs are the same for both.
+RKVM_HOST=${RKVM_HOST:-stable}
+QEMU_MODERN_ROOT=$BUILD/qemu-modern
+# The loadable modules too: QEMU looks for one in QEMU_MODULE_DIR first
+# and falls back to the machine's 7.2 modules, which abort a 10.0 QEMU.
+QEMU_MODERN_PACKAGES=(qemu-system-riscv qemu-system-data opensbi qemu-system-common
+	qemu-system-gui qemu-system-modules-opengl qemu-system-modules-spice qemu-block-extra)
+# HOST_SUFFIX keeps the modern host's logs and results apart.
+case $RKVM_HOST in
+stable) QEMU=(qemu-system-riscv64) HOST_SUFFIX= ;;
+modern) QEMU=(env "QEMU_MODULE_DIR=$QEMU_MODERN_ROOT/usr/lib/x86_64-linux-gnu/qemu"
+	"$QEMU_MODERN_ROOT/usr/bin/qemu-system-riscv64" -L "$QEMU_MODERN_ROOT/usr/share/qemu")
+	HOST_SUFFIX=-modern ;;
+*) printf 'error: RKVM_HOST must be stable or modern, not %s\n' "$RKVM_HOST" >&2; exit 1 ;;
+esac
+
 # Toolchain pins (see ../shared/DESIGN.md and Documentation/).
 RUSTC=${RUSTC:-/usr/bin/rustc}
 RUSTDOC=${RUSTDOC:-/usr/bin/rustdoc}

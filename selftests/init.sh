@@ -16,6 +16,9 @@
 #   vmm     run the real-VMM tests, /tests/vmm/* (the kit's), then
 #           power off
 #   noh     the CPU has no H extension: check that loading fails cleanly
+#   timer   run the timer selftests only, as timer-HOST/NAME, or
+#           timer-HOST-nosstc/NAME on a CPU without Sstc (where KVM
+#           emulates the guest's timer with an hrtimer)
 #   bench   run each /bench/* and /kit/bench/* program rkvm.repeat times
 #           (scripts/bench.sh);
 #           rkvm.ksyms=1 first prints kvm.ko's symbols (scripts/profile.sh)
@@ -60,8 +63,12 @@ for arg in $(cat /proc/cmdline); do
 	rkvm.hostile=*) hostile=${arg#rkvm.hostile=} ;;
 	rkvm.vmm=*) vmm=${arg#rkvm.vmm=} ;;
 	rkvm.ksyms=*) ksyms=${arg#rkvm.ksyms=} ;;
+	rkvm.host=*) host=${arg#rkvm.host=} ;;
 	esac
 done
+# The emulated host's QEMU (scripts/lib.sh's RKVM_HOST), for the tests whose
+# checks one of them cannot support (selftests/sbi_time.c).
+export RKVM_HOST=${host:-stable}
 
 now() { read -r up _ < /proc/uptime; echo "$up"; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
@@ -216,6 +223,17 @@ bench)
 	;;
 noh)
 	check project/load_fails_without_h_extension load_fails_without_h
+	finish
+	;;
+timer)
+	echo "backend: $(cat /backend)"
+	suite=timer-$RKVM_HOST
+	grep -q '^isa.*_sstc' /proc/cpuinfo || suite=$suite-nosstc
+	check "$suite/module_load" insmod /kvm.ko
+	for t in /tests/project/sbi_time; do
+		case $only in "" | *",$suite/${t##*/},"*) ;; *) continue ;; esac
+		run_test "$suite" "$t"
+	done
 	finish
 	;;
 fuzz)
