@@ -168,10 +168,21 @@ pub(crate) fn set_next_event(v: &Vcpu, next: u64) {
         }
         return;
     }
+    // Without Sstc the VS timer interrupt is the emulated comparator's
+    // output: pending exactly while guest time is at or past `next`. A
+    // deadline already reached (`set_timer(0)`, a time gone) makes it
+    // pending before the call returns, as the SBI specification has it
+    // and as `vstimecmp` does. Upstream arms a zero-length hrtimer
+    // instead, and its guest finds the bit set on return only if that
+    // hrtimer fires before the vCPU re-enters (this backend did the same
+    // and lost the race: selftests/sbi_time.c, `set_timer(now - 1)`).
+    t.stop_hrtimer();
+    if next != NO_EVENT && t.expired(Vm::of_vcpu(v)) {
+        v.set_interrupt(Irq::Timer);
+        return;
+    }
     v.unset_interrupt(Irq::Timer);
-    if next == NO_EVENT {
-        t.stop_hrtimer();
-    } else {
+    if next != NO_EVENT {
         t.arm(Vm::of_vcpu(v), next);
     }
 }
