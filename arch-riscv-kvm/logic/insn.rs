@@ -508,5 +508,5 @@ mod rs1_tests {
 }
 
 #[cfg(test)]
-#[path = "insn_tests/mod.rs"]
+#[path = "insn_tests.rs"]
 mod tests;
