@@ -176,14 +176,18 @@ pub(crate) fn set_next_event(v: &Vcpu, next: u64) {
     // instead, and its guest finds the bit set on return only if that
     // hrtimer fires before the vCPU re-enters (this backend did the same
     // and lost the race: selftests/sbi_time.c, `set_timer(now - 1)`).
-    t.stop_hrtimer();
-    if next != NO_EVENT && t.expired(Vm::of_vcpu(v)) {
+    let vm = Vm::of_vcpu(v);
+    if next != NO_EVENT && t.expired(vm) {
+        t.stop_hrtimer();
         v.set_interrupt(Irq::Timer);
         return;
     }
     v.unset_interrupt(Irq::Timer);
-    if next != NO_EVENT {
-        t.arm(Vm::of_vcpu(v), next);
+    if next == NO_EVENT {
+        t.stop_hrtimer();
+    } else {
+        // `arm()` stops the hrtimer first.
+        t.arm(vm, next);
     }
 }
 
