@@ -8,129 +8,196 @@
 
 use core::arch::asm;
 
-use crate::logic::vscsr::{Vsatp, Vsstatus};
+/// A CSR the backend accesses, as a type: the CSR number is part of the
+/// type, so no caller passes an unchecked number, and what a write may do
+/// to the host is stated once, per CSR, by [`GuestCsr`].
+pub(crate) trait Csr {
+    /// The CSR's number.
+    const NUM: u16;
+}
 
-/// The `time` counter.
-pub(crate) const TIME: u16 = 0xc01;
-/// Offset added to `time` as the guest reads it.
-pub(crate) const HTIMEDELTA: u16 = 0x605;
-/// Hypervisor exception delegation.
-pub(crate) const HEDELEG: u16 = 0x602;
-/// Hypervisor interrupt delegation.
-pub(crate) const HIDELEG: u16 = 0x603;
-/// Counters VS/VU-mode may read directly.
-pub(crate) const HCOUNTEREN: u16 = 0x606;
-/// Hypervisor environment configuration (guest-visible `*envcfg` features).
-pub(crate) const HENVCFG: u16 = 0x60a;
-/// Virtual interrupts pending for VS-mode.
-pub(crate) const HVIP: u16 = 0x645;
-/// G-stage translation root, mode and VMID.
-pub(crate) const HGATP: u16 = 0x680;
-/// Guest physical address of a guest-page fault, shifted right by 2.
-pub(crate) const HTVAL: u16 = 0x643;
-/// Transformed trapping instruction.
-pub(crate) const HTINST: u16 = 0x64a;
-/// Trap cause.
-pub(crate) const SCAUSE: u16 = 0x142;
-/// Trap value.
-pub(crate) const STVAL: u16 = 0x143;
-/// Supervisor environment configuration (swapped with the guest's).
-pub(crate) const SENVCFG: u16 = 0x10a;
-/// VS-mode status.
-pub(crate) const VSSTATUS: u16 = 0x200;
-/// VS-mode interrupt enables.
-pub(crate) const VSIE: u16 = 0x204;
-/// VS-mode trap vector.
-pub(crate) const VSTVEC: u16 = 0x205;
-/// VS-mode scratch.
-pub(crate) const VSSCRATCH: u16 = 0x240;
-/// VS-mode exception pc.
-pub(crate) const VSEPC: u16 = 0x241;
-/// VS-mode trap cause.
-pub(crate) const VSCAUSE: u16 = 0x242;
-/// VS-mode trap value.
-pub(crate) const VSTVAL: u16 = 0x243;
-/// VS-mode timer compare (Sstc).
-pub(crate) const VSTIMECMP: u16 = 0x24d;
-/// VS-mode address translation.
-pub(crate) const VSATP: u16 = 0x280;
+/// A CSR whose value steers guest (V=1) execution only.
+///
+/// # Safety
+///
+/// Writing any value to the CSR must leave the host's own execution and
+/// memory unaffected, on every CPU the backend runs guest code on: the
+/// value takes effect with V=1, or in the delivery of VS-level interrupts,
+/// which `hideleg` delegates to VS-mode on every such CPU (set by
+/// `kvm_arch_enable_virtualization_cpu()`, see `host.rs`).
+pub(crate) unsafe trait GuestCsr: Csr {}
 
-/// Reads the CSR numbered `CSR`.
+/// Declares CSR types, as `Name = number`.
+macro_rules! csrs {
+    ($($(#[$doc:meta])* $name:ident = $num:literal;)*) => {$(
+        $(#[$doc])*
+        pub(crate) enum $name {}
+        impl Csr for $name {
+            const NUM: u16 = $num;
+        }
+    )*};
+}
+
+csrs! {
+    /// The `time` counter.
+    Time = 0xc01;
+    /// Offset added to `time` as the guest reads it.
+    Htimedelta = 0x605;
+    /// Hypervisor exception delegation.
+    Hedeleg = 0x602;
+    /// Hypervisor interrupt delegation.
+    Hideleg = 0x603;
+    /// Counters VS/VU-mode may read directly.
+    Hcounteren = 0x606;
+    /// Hypervisor environment configuration (guest-visible `*envcfg` features).
+    Henvcfg = 0x60a;
+    /// Virtual interrupts pending for VS-mode.
+    Hvip = 0x645;
+    /// G-stage translation root, mode and VMID.
+    Hgatp = 0x680;
+    /// Guest physical address of a guest-page fault, shifted right by 2.
+    Htval = 0x643;
+    /// Transformed trapping instruction.
+    Htinst = 0x64a;
+    /// Trap cause.
+    Scause = 0x142;
+    /// Trap value.
+    Stval = 0x143;
+    /// Supervisor environment configuration (swapped with the guest's).
+    Senvcfg = 0x10a;
+    /// VS-mode status.
+    Vsstatus = 0x200;
+    /// VS-mode interrupt enables.
+    Vsie = 0x204;
+    /// VS-mode trap vector.
+    Vstvec = 0x205;
+    /// VS-mode scratch.
+    Vsscratch = 0x240;
+    /// VS-mode exception pc.
+    Vsepc = 0x241;
+    /// VS-mode trap cause.
+    Vscause = 0x242;
+    /// VS-mode trap value.
+    Vstval = 0x243;
+    /// VS-mode timer compare (Sstc).
+    Vstimecmp = 0x24d;
+    /// VS-mode address translation.
+    Vsatp = 0x280;
+}
+
+// SAFETY: Offsets only the `time` a V=1 hart reads.
+unsafe impl GuestCsr for Htimedelta {}
+// SAFETY: Delegates only exceptions taken with V=1 (the bits for HS-level
+// causes are read-only zero).
+unsafe impl GuestCsr for Hedeleg {}
+// SAFETY: Grants counter access to VS/VU-mode only.
+unsafe impl GuestCsr for Hcounteren {}
+// SAFETY: Enables environment features of V=1 execution only.
+unsafe impl GuestCsr for Henvcfg {}
+// SAFETY: Only the VS-level interrupt bits are writable, and `hideleg`
+// delegates those to VS-mode (see the trait).
+unsafe impl GuestCsr for Hvip {}
+// SAFETY: The VS-mode views of the guest's trap and interrupt state: they
+// take effect with V=1 only (`vsie`'s enables through `hideleg`).
+unsafe impl GuestCsr for Vsie {}
+// SAFETY: As for `Vsie`.
+unsafe impl GuestCsr for Vstvec {}
+// SAFETY: As for `Vsie`.
+unsafe impl GuestCsr for Vsscratch {}
+// SAFETY: As for `Vsie`.
+unsafe impl GuestCsr for Vsepc {}
+// SAFETY: As for `Vsie`.
+unsafe impl GuestCsr for Vscause {}
+// SAFETY: As for `Vsie`.
+unsafe impl GuestCsr for Vstval {}
+// SAFETY: Raises the VS timer interrupt only, delegated by `hideleg`.
+unsafe impl GuestCsr for Vstimecmp {}
+
+/// Reads CSR `C`.
 #[inline(always)]
-pub(crate) fn read<const CSR: u16>() -> usize {
+pub(crate) fn read<C: Csr>() -> usize {
     let value: usize;
     // SAFETY: `csrr` of a hypervisor or VS-level CSR has no side effect and
     // touches no memory. The module refuses to load without the H extension,
-    // so every CSR named above exists whenever this runs.
+    // so every CSR declared above exists whenever this runs.
     unsafe {
-        asm!("csrr {value}, {csr}", csr = const CSR, value = out(reg) value,
+        asm!("csrr {value}, {csr}", csr = const C::NUM, value = out(reg) value,
              options(nomem, nostack, preserves_flags))
     };
     value
 }
 
-/// Writes `value` to the CSR numbered `CSR`.
+/// Writes `value` to CSR `C`, which can only affect the guest.
+#[inline(always)]
+pub(crate) fn write<C: GuestCsr>(value: usize) {
+    // SAFETY: By `GuestCsr`, no value written affects the host.
+    unsafe { write_unchecked::<C>(value) }
+}
+
+/// Writes `value` to CSR `C`.
 ///
 /// # Safety
 ///
-/// The write must not break the running host: the CSR only steers guest
+/// The write must not break the running host: the value only steers guest
 /// (V=1) execution, or the caller restores it before the host depends on
 /// it, with preemption disabled across the two writes.
 #[inline(always)]
-pub(crate) unsafe fn write<const CSR: u16>(value: usize) {
+pub(crate) unsafe fn write_unchecked<C: Csr>(value: usize) {
     // SAFETY: The caller guarantees the new value is harmless to the host;
     // the instruction itself touches no memory.
     unsafe {
-        asm!("csrw {csr}, {value}", csr = const CSR, value = in(reg) value,
+        asm!("csrw {csr}, {value}", csr = const C::NUM, value = in(reg) value,
              options(nostack, preserves_flags))
     };
 }
 
 /// Reads `vsstatus` (of the loaded guest, or the last one loaded).
 #[inline(always)]
-pub(crate) fn read_vsstatus() -> Vsstatus {
+pub(crate) fn read_vsstatus() -> crate::logic::vscsr::Vsstatus {
     // A conforming hart only holds the fields, and neither does QEMU
     // after V=1 was left; the type keeps it so whatever the hart does.
-    Vsstatus::new(read::<VSSTATUS>())
+    crate::logic::vscsr::Vsstatus::new(read::<Vsstatus>())
 }
 
 /// Writes `vsstatus`.
 ///
-/// Safe where [`write`] is not: a [`Vsstatus`] holds VS-level fields only,
-/// which steer guest execution alone, even on an emulator that carries
-/// `vsstatus` into `mstatus` (see `logic::vscsr`).
+/// Safe where [`write_unchecked`] is not: a [`Vsstatus`] value holds
+/// VS-level fields only, which steer guest execution alone, even on an
+/// emulator that carries `vsstatus` into `mstatus` (see `logic::vscsr`).
+///
+/// [`Vsstatus`]: crate::logic::vscsr::Vsstatus
 #[inline(always)]
-pub(crate) fn write_vsstatus(value: Vsstatus) {
+pub(crate) fn write_vsstatus(value: crate::logic::vscsr::Vsstatus) {
     // SAFETY: As above, the value cannot break the host.
-    unsafe { write::<VSSTATUS>(value.bits()) }
+    unsafe { write_unchecked::<Vsstatus>(value.bits()) }
 }
 
 /// Reads `vsatp`; a MODE the hart should not hold keeps `old`.
 #[inline(always)]
-pub(crate) fn read_vsatp(old: Vsatp) -> Vsatp {
-    old.written(read::<VSATP>(), crate::host::satp_mode())
+pub(crate) fn read_vsatp(old: crate::logic::vscsr::Vsatp) -> crate::logic::vscsr::Vsatp {
+    old.written(read::<Vsatp>(), crate::host::satp_mode())
 }
 
 /// Writes `vsatp`.
 #[inline(always)]
-pub(crate) fn write_vsatp(value: Vsatp) {
+pub(crate) fn write_vsatp(value: crate::logic::vscsr::Vsatp) {
     // SAFETY: vsatp only translates V=1 accesses (and HLV/HSV, which the
-    // backend issues for guest addresses only), and a [`Vsatp`] names a
+    // backend issues for guest addresses only), and a `Vsatp` names a
     // real translation scheme, which no page walker trips on.
-    unsafe { write::<VSATP>(value.bits()) }
+    unsafe { write_unchecked::<Vsatp>(value.bits()) }
 }
 
-/// Swaps `value` into the CSR numbered `CSR`, returning the old value.
+/// Swaps `value` into CSR `C`, returning the old value.
 ///
 /// # Safety
 ///
-/// As for [`write`].
+/// As for [`write_unchecked`].
 #[inline(always)]
-pub(crate) unsafe fn swap<const CSR: u16>(value: usize) -> usize {
+pub(crate) unsafe fn swap<C: Csr>(value: usize) -> usize {
     let old: usize;
-    // SAFETY: As in `write()`.
+    // SAFETY: As in `write_unchecked()`.
     unsafe {
-        asm!("csrrw {old}, {csr}, {value}", csr = const CSR, value = in(reg) value,
+        asm!("csrrw {old}, {csr}, {value}", csr = const C::NUM, value = in(reg) value,
              old = lateout(reg) old, options(nostack, preserves_flags))
     };
     old

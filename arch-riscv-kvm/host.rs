@@ -78,7 +78,7 @@ pub(crate) fn timebase() -> u64 {
 
 /// The host's `time` counter.
 pub(crate) fn read_time() -> u64 {
-    csr::read::<{ csr::TIME }>() as u64
+    csr::read::<csr::Time>() as u64
 }
 
 impl HostCaps {
@@ -189,56 +189,54 @@ fn probe_gstage_mode() -> GStageMode {
     for mode in GStageMode::PROBE_ORDER {
         // SAFETY: hgatp only steers guest translation; no guest runs on this
         // CPU during module init, and the value is cleared again below.
-        unsafe { csr::write::<{ csr::HGATP }>(mode.probe_value() as usize) };
-        if GStageMode::from_hgatp(csr::read::<{ csr::HGATP }>() as u64) == Some(mode) {
+        unsafe { csr::write_unchecked::<csr::Hgatp>(mode.probe_value() as usize) };
+        if GStageMode::from_hgatp(csr::read::<csr::Hgatp>() as u64) == Some(mode) {
             found = mode;
             break;
         }
     }
     // SAFETY: As above; 0 is the Bare mode hgatp holds outside a guest.
-    unsafe { csr::write::<{ csr::HGATP }>(0) };
+    unsafe { csr::write_unchecked::<csr::Hgatp>(0) };
     found
 }
 
 /// VMID bits the hardware implements: write all ones, count what sticks.
 fn probe_vmid_bits() -> u32 {
     // SAFETY: As in `probe_gstage_mode()`.
-    unsafe { csr::write::<{ csr::HGATP }>(vmid::HGATP_VMID_MASK as usize) };
-    let readback = csr::read::<{ csr::HGATP }>() as u64;
+    unsafe { csr::write_unchecked::<csr::Hgatp>(vmid::HGATP_VMID_MASK as usize) };
+    let readback = csr::read::<csr::Hgatp>() as u64;
     // SAFETY: As in `probe_gstage_mode()`.
-    unsafe { csr::write::<{ csr::HGATP }>(0) };
+    unsafe { csr::write_unchecked::<csr::Hgatp>(0) };
     vmid::implemented_bits(readback)
 }
 
 /// Sets this CPU up to run guests (`kvm_arch_enable_virtualization_cpu`).
 #[no_mangle]
 extern "C" fn kvm_arch_enable_virtualization_cpu() -> kernel::ffi::c_int {
-    // SAFETY: These CSRs only take effect while a guest (V=1) runs on this
-    // CPU; generic KVM calls this with preemption disabled.
-    unsafe {
-        csr::write::<{ csr::HEDELEG }>(HEDELEG_DEFAULT);
-        csr::write::<{ csr::HIDELEG }>(HIDELEG_DEFAULT);
-        csr::write::<{ csr::HCOUNTEREN }>(HCOUNTEREN_TM);
-        csr::write::<{ csr::HVIP }>(0);
-        csr::write::<{ csr::HENVCFG }>(0);
-    }
+    csr::write::<csr::Hedeleg>(HEDELEG_DEFAULT);
+    // SAFETY: Delegating the VS-level interrupts sends them to VS-mode, which
+    // only runs guests; generic KVM calls this with preemption disabled.
+    // From here on `GuestCsr`'s premise holds on this CPU.
+    unsafe { csr::write_unchecked::<csr::Hideleg>(HIDELEG_DEFAULT) };
+    csr::write::<csr::Hcounteren>(HCOUNTEREN_TM);
+    csr::write::<csr::Hvip>(0);
+    csr::write::<csr::Henvcfg>(0);
     0
 }
 
 /// Undoes `kvm_arch_enable_virtualization_cpu()` on this CPU.
 #[no_mangle]
 extern "C" fn kvm_arch_disable_virtualization_cpu() {
-    // SAFETY: As in `kvm_arch_enable_virtualization_cpu()`. hvip and vsie
-    // are cleared before hideleg: with hideleg cleared first, an interrupt
-    // still pending in hvip and enabled in vsie would reach the host as a
-    // spurious interrupt.
-    unsafe {
-        csr::write::<{ csr::VSIE }>(0);
-        csr::write::<{ csr::HVIP }>(0);
-        csr::write::<{ csr::HEDELEG }>(0);
-        csr::write::<{ csr::HIDELEG }>(0);
-        csr::write::<{ csr::HENVCFG }>(0);
-    }
+    // hvip and vsie are cleared before hideleg: with hideleg cleared first,
+    // an interrupt still pending in hvip and enabled in vsie would reach the
+    // host as a spurious interrupt.
+    csr::write::<csr::Vsie>(0);
+    csr::write::<csr::Hvip>(0);
+    csr::write::<csr::Hedeleg>(0);
+    // SAFETY: No VS-level interrupt is pending or enabled any more (just
+    // above), so none can reach the host once they are not delegated.
+    unsafe { csr::write_unchecked::<csr::Hideleg>(0) };
+    csr::write::<csr::Henvcfg>(0);
 }
 
 /// The host-wide VMID allocator.

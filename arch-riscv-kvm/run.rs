@@ -152,12 +152,12 @@ fn enter_guest(v: &Vcpu) -> Trap {
     unsafe { glue::guest_timing_enter(ctx.sw.guest.sepc) };
     // SAFETY: senvcfg only affects U-mode, which does not run before it
     // is swapped back below.
-    ctx.host_senvcfg = unsafe { csr::swap::<{ csr::SENVCFG }>(ctx.csr.senvcfg) };
+    ctx.host_senvcfg = unsafe { csr::swap::<csr::Senvcfg>(ctx.csr.senvcfg) };
     // SAFETY: vcpu_load() put this vCPU's VS CSRs, hgatp and delegation
     // on this CPU; the guest state came from reset, ONE_REG or the guest.
     unsafe { switch::switch_to_guest(&mut ctx.sw) };
     // SAFETY: Restoring the host's value.
-    ctx.csr.senvcfg = unsafe { csr::swap::<{ csr::SENVCFG }>(ctx.host_senvcfg) };
+    ctx.csr.senvcfg = unsafe { csr::swap::<csr::Senvcfg>(ctx.host_senvcfg) };
     // SAFETY: `vcpu` is live and loaded on this CPU.
     ctx.last_exit_cpu = unsafe { (*v.raw()).cpu };
     v.count(Stat::Exits);
@@ -165,10 +165,10 @@ fn enter_guest(v: &Vcpu) -> Trap {
     // interrupt handler would overwrite them.
     let trap = Trap {
         sepc: ctx.sw.guest.sepc,
-        scause: csr::read::<{ csr::SCAUSE }>(),
-        stval: csr::read::<{ csr::STVAL }>(),
-        htval: csr::read::<{ csr::HTVAL }>(),
-        htinst: csr::read::<{ csr::HTINST }>(),
+        scause: csr::read::<csr::Scause>(),
+        stval: csr::read::<csr::Stval>(),
+        htval: csr::read::<csr::Htval>(),
+        htinst: csr::read::<csr::Htinst>(),
     };
     v.sync_interrupts(ctx);
     trap
@@ -310,13 +310,10 @@ pub(crate) fn redirect_trap(v: &Vcpu, trap: &Trap) {
         entry |= sstatus::SPIE;
     }
     csr::write_vsstatus(vsstatus.with(sstatus::SPP | sstatus::SPIE | sstatus::SIE, entry));
-    // SAFETY: VS-level CSRs of the loaded guest.
-    unsafe {
-        csr::write::<{ csr::VSCAUSE }>(trap.scause);
-        csr::write::<{ csr::VSTVAL }>(trap.stval);
-        csr::write::<{ csr::VSEPC }>(trap.sepc);
-    }
-    v.set_pc(csr::read::<{ csr::VSTVEC }>());
+    csr::write::<csr::Vscause>(trap.scause);
+    csr::write::<csr::Vstval>(trap.stval);
+    csr::write::<csr::Vsepc>(trap.sepc);
+    v.set_pc(csr::read::<csr::Vstvec>());
     v.set_guest_sstatus(guest_sstatus | sstatus::SPP);
 }
 

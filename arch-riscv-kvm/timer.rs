@@ -161,10 +161,8 @@ pub(crate) fn set_next_event(v: &Vcpu, next: u64) {
         let _cpu = crate::glue::NoPreempt::new();
         // When loaded (KVM_RUN) vstimecmp is live; otherwise the next load
         // writes it.
-        // SAFETY: `v` is live; vstimecmp only affects the guest.
-        if unsafe { (*v.raw()).cpu } != -1 {
-            // SAFETY: As above.
-            unsafe { csr::write::<{ csr::VSTIMECMP }>(next as usize) };
+        if v.is_loaded() {
+            csr::write::<csr::Vstimecmp>(next as usize);
         }
         return;
     }
@@ -195,8 +193,7 @@ pub(crate) fn set_next_event(v: &Vcpu, next: u64) {
 pub(crate) fn load(v: &Vcpu) {
     let t = v.timer();
     if t.sstc() {
-        // SAFETY: vstimecmp only affects the guest.
-        unsafe { csr::write::<{ csr::VSTIMECMP }>(t.next() as usize) };
+        csr::write::<csr::Vstimecmp>(t.next() as usize);
     }
 }
 
@@ -206,7 +203,7 @@ pub(crate) fn sync(v: &Vcpu) {
     let t = v.timer();
     if t.sstc() {
         t.next
-            .store(csr::read::<{ csr::VSTIMECMP }>() as u64, Ordering::Release);
+            .store(csr::read::<csr::Vstimecmp>() as u64, Ordering::Release);
     }
 }
 
@@ -221,9 +218,9 @@ pub(crate) fn sync(v: &Vcpu) {
 pub(crate) fn put(v: &Vcpu) {
     sync(v);
     if v.timer().sstc() {
-        // SAFETY: vstimecmp only affects the guest, which is not loaded
-        // on this CPU any more; the next load writes the saved value.
-        unsafe { csr::write::<{ csr::VSTIMECMP }>(NO_EVENT as usize) };
+        // The guest is not loaded on this CPU any more; the next load
+        // writes the saved value.
+        csr::write::<csr::Vstimecmp>(NO_EVENT as usize);
     }
 }
 

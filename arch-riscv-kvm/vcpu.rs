@@ -492,8 +492,7 @@ impl Vcpu {
     pub(crate) fn flush_interrupts(&self, ctx: &mut VcpuContext) {
         let old = self.update_irqs(IrqState::flushed);
         ctx.csr.hvip = old.apply(ctx.csr.hvip as u64) as usize;
-        // SAFETY: hvip only affects the guest.
-        unsafe { csr::write::<{ csr::HVIP }>(ctx.csr.hvip) };
+        csr::write::<csr::Hvip>(ctx.csr.hvip);
     }
 
     /// `hvip` with the pending changes folded in, without consuming them.
@@ -509,10 +508,10 @@ impl Vcpu {
     /// Takes in what the guest changed: `vsie`, and a software interrupt
     /// it raised or cleared itself in `sip` (after exit, interrupts off).
     pub(crate) fn sync_interrupts(&self, ctx: &mut VcpuContext) {
-        let vsie = csr::read::<{ csr::VSIE }>();
+        let vsie = csr::read::<csr::Vsie>();
         ctx.csr.vsie = vsie;
         self.arch.vsie.store(vsie, Ordering::Release);
-        let hvip = csr::read::<{ csr::HVIP }>();
+        let hvip = csr::read::<csr::Hvip>();
         let soft = Irq::Soft as u32;
         if (ctx.csr.hvip ^ hvip) & (1 << soft) != 0 {
             self.update_irqs(|s| s.guest_set(soft, hvip & (1 << soft) != 0));
@@ -562,7 +561,9 @@ impl Vcpu {
         }
     }
 
-    fn is_loaded(&self) -> bool {
+    /// Whether the vCPU is loaded on a CPU (between `kvm_arch_vcpu_load()`
+    /// and `kvm_arch_vcpu_put()`).
+    pub(crate) fn is_loaded(&self) -> bool {
         // SAFETY: `cpu` is written by this task only.
         unsafe { (*self.raw()).cpu != -1 }
     }
@@ -894,19 +895,16 @@ unsafe extern "C" fn kvm_arch_vcpu_load(vcpu: *mut bindings::kvm_vcpu, cpu: c_in
     let c = &ctx.csr;
     csr::write_vsstatus(c.vsstatus);
     csr::write_vsatp(c.vsatp);
-    // SAFETY: These CSRs only steer the guest; the host does not use them.
-    unsafe {
-        csr::write::<{ csr::VSIE }>(c.vsie);
-        csr::write::<{ csr::VSTVEC }>(c.vstvec);
-        csr::write::<{ csr::VSSCRATCH }>(c.vsscratch);
-        csr::write::<{ csr::VSEPC }>(c.vsepc);
-        csr::write::<{ csr::VSCAUSE }>(c.vscause);
-        csr::write::<{ csr::VSTVAL }>(c.vstval);
-        csr::write::<{ csr::HEDELEG }>(ctx.hedeleg);
-        csr::write::<{ csr::HVIP }>(c.hvip);
-        csr::write::<{ csr::HENVCFG }>(ctx.henvcfg as usize);
-        csr::write::<{ csr::HTIMEDELTA }>(crate::vm::Vm::of_vcpu(v).time_delta() as usize);
-    }
+    csr::write::<csr::Vsie>(c.vsie);
+    csr::write::<csr::Vstvec>(c.vstvec);
+    csr::write::<csr::Vsscratch>(c.vsscratch);
+    csr::write::<csr::Vsepc>(c.vsepc);
+    csr::write::<csr::Vscause>(c.vscause);
+    csr::write::<csr::Vstval>(c.vstval);
+    csr::write::<csr::Hedeleg>(ctx.hedeleg);
+    csr::write::<csr::Hvip>(c.hvip);
+    csr::write::<csr::Henvcfg>(ctx.henvcfg as usize);
+    csr::write::<csr::Htimedelta>(crate::vm::Vm::of_vcpu(v).time_delta() as usize);
     crate::vm::Vm::of_vcpu(v).load_hgatp();
     timer::load(v);
     // The task waited to run until now: account it as stolen.
@@ -950,13 +948,13 @@ unsafe extern "C" fn kvm_arch_vcpu_put(vcpu: *mut bindings::kvm_vcpu) {
     timer::put(v);
     let c = &mut ctx.csr;
     c.vsstatus = csr::read_vsstatus();
-    c.vsie = csr::read::<{ csr::VSIE }>();
-    c.vstvec = csr::read::<{ csr::VSTVEC }>();
-    c.vsscratch = csr::read::<{ csr::VSSCRATCH }>();
-    c.vsepc = csr::read::<{ csr::VSEPC }>();
-    c.vscause = csr::read::<{ csr::VSCAUSE }>();
-    c.vstval = csr::read::<{ csr::VSTVAL }>();
-    c.hvip = csr::read::<{ csr::HVIP }>();
+    c.vsie = csr::read::<csr::Vsie>();
+    c.vstvec = csr::read::<csr::Vstvec>();
+    c.vsscratch = csr::read::<csr::Vsscratch>();
+    c.vsepc = csr::read::<csr::Vsepc>();
+    c.vscause = csr::read::<csr::Vscause>();
+    c.vstval = csr::read::<csr::Vstval>();
+    c.hvip = csr::read::<csr::Hvip>();
     c.vsatp = csr::read_vsatp(c.vsatp);
 }
 

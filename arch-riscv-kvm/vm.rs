@@ -156,7 +156,7 @@ impl Vm {
             | (self.arch.gstage.root_phys() >> PAGE_SHIFT);
         // SAFETY: hgatp only steers guest translation on this CPU, which is
         // about to run this VM's vCPU.
-        unsafe { csr::write::<{ csr::HGATP }>(hgatp as usize) };
+        unsafe { csr::write_unchecked::<csr::Hgatp>(hgatp as usize) };
         if crate::host::vmid_bits() == 0 {
             // Without VMIDs, entries of the VM that ran here before are
             // indistinguishable from ours.
