@@ -172,10 +172,14 @@ pub(crate) fn write_vsstatus(value: crate::logic::vscsr::Vsstatus) {
     unsafe { write_unchecked::<Vsstatus>(value.bits()) }
 }
 
-/// Reads `vsatp`; a MODE the hart should not hold keeps `old`.
+/// Reads `vsatp`; a MODE the hart should not hold (one other than Bare
+/// and `host_satp_mode`) keeps `old`.
 #[inline(always)]
-pub(crate) fn read_vsatp(old: crate::logic::vscsr::Vsatp) -> crate::logic::vscsr::Vsatp {
-    old.written(read::<Vsatp>(), crate::host::satp_mode())
+pub(crate) fn read_vsatp(
+    old: crate::logic::vscsr::Vsatp,
+    host_satp_mode: u64,
+) -> crate::logic::vscsr::Vsatp {
+    old.written(read::<Vsatp>(), host_satp_mode)
 }
 
 /// Writes `vsatp`.

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Rust side of `glue.c` and of the few C services the backend calls.
+//! Rust side of `glue.c` and of the kernel services the backend calls
+//! (generic KVM's are in `kvm.rs`).
 //!
 //! The helpers are declared in `asm/kvm_riscv_glue.h`, which bindgen reads.
-//! Each is wrapped exactly once, here, so the rest of the backend never
-//! writes `unsafe` just to reach a kernel service.
-
-use core::ptr::addr_of_mut;
-use core::sync::atomic::{fence, AtomicI32, AtomicU64, Ordering};
+//! Each C function is wrapped exactly once, here or in `kvm.rs`, so the
+//! rest of the backend never writes `unsafe` just to reach a kernel
+//! service.
 
 use kernel::bindings;
 use kernel::ffi::{c_int, c_ulong, c_void};
 use kernel::prelude::*;
+use kernel::types::Opaque;
 
 /// `num_possible_cpus()`.
 pub(crate) fn num_possible_cpus() -> u32 {
@@ -112,157 +112,6 @@ impl Drop for Pages {
     }
 }
 
-/// vCPU requests of the RISC-V backend (see `asm/kvm_host.h`).
-#[derive(Clone, Copy)]
-pub(crate) enum Request {
-    /// Stop running the guest until the vCPU is powered on again.
-    Sleep,
-    /// Reset the hart to its reset state (SBI HSM start).
-    VcpuReset,
-    /// Reload `hgatp`: the VM's VMID changed.
-    UpdateHgatp,
-    /// Synchronise the instruction cache.
-    FenceI,
-    /// Flush the VM's G-stage TLB entries (also `KVM_REQ_TLB_FLUSH`).
-    HfenceGvmaVmidAll,
-    /// Flush the VM's VS-stage TLB entries.
-    HfenceVvmaAll,
-    /// Perform the fences queued on the vCPU.
-    Hfence,
-    /// Account the time the vCPU's task waited to run (SBI STA).
-    StealUpdate,
-}
-
-impl Request {
-    /// The request's bit in `vcpu->requests` (`KVM_REQ_*` without
-    /// flags), which is how the C enum numbers it.
-    fn bit(self) -> u32 {
-        self.raw()
-    }
-
-    fn raw(self) -> bindings::kvm_riscv_glue_req {
-        match self {
-            Request::Sleep => bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_SLEEP,
-            Request::VcpuReset => bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_VCPU_RESET,
-            Request::UpdateHgatp => bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_UPDATE_HGATP,
-            Request::FenceI => bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_FENCE_I,
-            Request::HfenceGvmaVmidAll => {
-                bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_HFENCE_GVMA_VMID_ALL
-            }
-            Request::HfenceVvmaAll => {
-                bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_HFENCE_VVMA_ALL
-            }
-            Request::Hfence => bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_HFENCE,
-            Request::StealUpdate => bindings::kvm_riscv_glue_req_KVM_RISCV_GLUE_REQ_STEAL_UPDATE,
-        }
-    }
-}
-
-/// Posts `req` to every vCPU of `kvm` and kicks them
-/// (`kvm_make_all_cpus_request()`).
-pub(crate) fn request_all(kvm: *mut bindings::kvm, req: Request) {
-    // SAFETY: Callers pass a live VM (they hold one of its vCPUs).
-    unsafe { bindings::kvm_riscv_glue_request_all(kvm, req.raw()) };
-}
-
-/// Posts `req` to the vCPUs of `kvm` whose index is set in `bitmap`,
-/// kicks them and, for waiting requests, waits until they have seen it
-/// (`kvm_make_vcpus_request_mask()`).
-pub(crate) fn request_mask(kvm: *mut bindings::kvm, req: Request, bitmap: &[u64]) {
-    // SAFETY: Callers pass a live VM; the bitmap covers KVM_MAX_VCPUS bits
-    // and outlives the call.
-    unsafe {
-        bindings::kvm_riscv_glue_request_mask(kvm, req.raw(), bitmap.as_ptr().cast_mut().cast())
-    };
-}
-
-/// `vcpu->requests`, which C changes only with atomic bit operations.
-///
-/// # Safety
-///
-/// `vcpu` must point to a `struct kvm_vcpu` that stays live for `'a`.
-unsafe fn requests<'a>(vcpu: *mut bindings::kvm_vcpu) -> &'a AtomicU64 {
-    // SAFETY: `vcpu` is live (the caller's guarantee); the address is
-    // taken without a reference.
-    let field = unsafe { addr_of_mut!((*vcpu).requests) };
-    // SAFETY: `requests` is an aligned `u64` that lives as long as the
-    // vCPU (for `'a`), and that C reads with READ_ONCE() and changes only
-    // with atomic bit operations, as the atomic does.
-    unsafe { AtomicU64::from_ptr(field) }
-}
-
-/// Consumes `req` if it is pending on `vcpu`, as `kvm_check_request()`
-/// does: a test, then a clear and a full barrier when set. Done here, not
-/// through a C call, because the run loop asks for every request it
-/// knows before each entry.
-///
-/// # Safety
-///
-/// `vcpu` must point to a live `struct kvm_vcpu` owned by the caller.
-pub(crate) unsafe fn check_request(req: Request, vcpu: *mut bindings::kvm_vcpu) -> bool {
-    // The bits are below 64 (KVM_ARCH_REQ_FLAGS() checks it).
-    let mask = 1u64 << req.bit();
-    // SAFETY: The caller guarantees `vcpu` is live.
-    let requests = unsafe { requests(vcpu) };
-    if requests.load(Ordering::Relaxed) & mask == 0 {
-        return false;
-    }
-    // clear_bit(): an atomic and, no ordering of its own ...
-    requests.fetch_and(!mask, Ordering::Relaxed);
-    // ... then smp_mb__after_atomic(), which pairs with the smp_wmb() of
-    // kvm_make_request(): what the requester wrote before posting is
-    // visible to the caller.
-    fence(Ordering::SeqCst);
-    true
-}
-
-/// Whether any request is pending on `vcpu` (`kvm_request_pending()`):
-/// a load, not a call, as C inlines it.
-///
-/// # Safety
-///
-/// `vcpu` must point to a live `struct kvm_vcpu`.
-pub(crate) unsafe fn request_pending(vcpu: *mut bindings::kvm_vcpu) -> bool {
-    // SAFETY: `vcpu` is live (the caller's guarantee).
-    unsafe { requests(vcpu) }.load(Ordering::Relaxed) != 0
-}
-
-/// The number of vCPUs created in `kvm` (`atomic_read(&kvm->online_vcpus)`).
-///
-/// # Safety
-///
-/// `kvm` must point to a live `struct kvm`.
-pub(crate) unsafe fn online_vcpus(kvm: *mut bindings::kvm) -> u32 {
-    // SAFETY: `kvm` is live (the caller's guarantee); the address is taken
-    // without a reference.
-    let field = unsafe { addr_of_mut!((*kvm).online_vcpus.counter) };
-    // SAFETY: An aligned `atomic_t`, which C only accesses atomically.
-    unsafe { AtomicI32::from_ptr(field) }.load(Ordering::Relaxed) as u32
-}
-
-/// Posts `req` to `vcpu` without kicking it (`kvm_make_request()`).
-///
-/// # Safety
-///
-/// `vcpu` must point to a live `struct kvm_vcpu`.
-pub(crate) unsafe fn make_request(req: Request, vcpu: *mut bindings::kvm_vcpu) {
-    // SAFETY: The caller guarantees `vcpu` is live; setting a request bit is
-    // atomic.
-    unsafe { bindings::kvm_riscv_glue_make_request(req.raw(), vcpu) };
-}
-
-/// Moves `vcpu` from IN_GUEST_MODE to EXITING_GUEST_MODE if it was in guest
-/// mode and returns its previous mode (`kvm_vcpu_exiting_guest_mode()`).
-///
-/// # Safety
-///
-/// `vcpu` must point to a live `struct kvm_vcpu`.
-pub(crate) unsafe fn vcpu_exiting_guest_mode(vcpu: *mut bindings::kvm_vcpu) -> c_int {
-    // SAFETY: The caller guarantees `vcpu` is live; the mode update is a
-    // cmpxchg.
-    unsafe { bindings::kvm_riscv_glue_vcpu_exiting_guest_mode(vcpu) }
-}
-
 /// Keeps local interrupts disabled while alive (`local_irq_save()`).
 pub(crate) struct IrqsOff(c_ulong);
 
@@ -281,56 +130,201 @@ impl Drop for IrqsOff {
     }
 }
 
-/// The run loop's entry sequence: interrupts off, `IN_GUEST_MODE`, the
-/// SRCU read side left. Returns true if the guest must not be entered now
-/// (a request or work for the task is pending); then, or when the caller
-/// itself decides not to enter, [`guest_entry_abort`] undoes it all.
-///
-/// # Safety
-///
-/// `vcpu` must be live and loaded by the calling task, which owns it and
-/// holds its SRCU read lock, with preemption disabled.
-pub(crate) unsafe fn guest_entry_begin(vcpu: *mut bindings::kvm_vcpu) -> bool {
-    // SAFETY: As the caller guarantees.
-    unsafe { bindings::kvm_riscv_glue_guest_entry_begin(vcpu) }
+/// The current CPU (`smp_processor_id()`), stable while `_cpu` lives.
+pub(crate) fn smp_processor_id(_cpu: &NoPreempt) -> i32 {
+    // SAFETY: Reads this CPU's number; no other effect.
+    unsafe { bindings::kvm_riscv_glue_smp_processor_id() }
 }
 
-/// Undoes [`guest_entry_begin`]: out of guest mode, interrupts on, the
-/// SRCU read lock taken again.
-///
-/// # Safety
-///
-/// `vcpu` must be the vCPU of a [`guest_entry_begin`] on this CPU whose
-/// guest was not entered, preemption still disabled.
-pub(crate) unsafe fn guest_entry_abort(vcpu: *mut bindings::kvm_vcpu) {
-    // SAFETY: As the caller guarantees.
-    unsafe { bindings::kvm_riscv_glue_guest_entry_abort(vcpu) }
+/// Whether every hart has the single-letter extension `letter`.
+pub(crate) fn host_has_extension(letter: u8) -> bool {
+    host_extension_available(u32::from(letter - b'a'))
 }
 
-/// Starts guest time accounting and emits `kvm:kvm_entry` for a guest
-/// entered at `pc`.
-///
-/// # Safety
-///
-/// Interrupts must be disabled, the world switch following at once.
-pub(crate) unsafe fn guest_timing_enter(pc: usize) {
-    // SAFETY: As the caller guarantees.
-    unsafe { bindings::kvm_riscv_glue_guest_timing_enter(pc as c_ulong) }
+/// Whether every hart has ISA extension `id` (`RISCV_ISA_EXT_*`).
+pub(crate) fn host_extension_available(id: u32) -> bool {
+    // SAFETY: A NULL bitmap asks about the ISA common to all harts; any id
+    // is checked against the bitmap's size.
+    unsafe { bindings::__riscv_isa_extension_available(core::ptr::null(), id) }
 }
 
-/// Ends what [`guest_entry_begin`] started, after the world switch: out of
-/// guest mode, pending interrupts taken, guest time accounting stopped,
-/// `kvm:kvm_exit` emitted with the trap's CSRs, interrupts on and the SRCU
-/// read lock taken again.
+/// The machine's `mvendorid`, `marchid` and `mimpid`, from the firmware.
+pub(crate) fn sbi_machine_ids() -> (u64, u64, u64) {
+    // SAFETY: Plain SBI queries of the host firmware.
+    unsafe {
+        (
+            bindings::sbi_get_mvendorid() as u64,
+            bindings::sbi_get_marchid() as u64,
+            bindings::sbi_get_mimpid() as u64,
+        )
+    }
+}
+
+/// The host firmware's SBI version, as the kernel found it at boot.
+pub(crate) fn sbi_spec_version() -> c_ulong {
+    // SAFETY: Written once during early boot, read-only afterwards.
+    unsafe { bindings::sbi_spec_version }
+}
+
+/// Whether the host firmware implements SBI extension `eid`.
+pub(crate) fn sbi_probe_extension(eid: i32) -> bool {
+    // SAFETY: A plain SBI probe call, valid from any context.
+    unsafe { bindings::sbi_probe_extension(eid) != 0 }
+}
+
+/// What the kernel found at boot: the Zicbom and Zicboz block sizes, the
+/// `satp` value of its page tables and the `time` frequency.
+pub(crate) fn boot_params() -> (u64, u64, u64, u64) {
+    // SAFETY: Set during boot, read-only afterwards.
+    unsafe {
+        (
+            u64::from(bindings::riscv_cbom_block_size),
+            u64::from(bindings::riscv_cboz_block_size),
+            bindings::satp_mode,
+            bindings::riscv_timebase as u64,
+        )
+    }
+}
+
+/// Runs `f` on every online CPU and waits for all of them
+/// (`on_each_cpu()`); `f` runs in interrupt context.
+pub(crate) fn on_each_cpu(f: fn()) {
+    /// # Safety
+    ///
+    /// `info` must point to a `fn()`.
+    unsafe extern "C" fn call(info: *mut c_void) {
+        // SAFETY: `info` is the `fn()` passed below, alive until every CPU
+        // is done (the call waits).
+        let f = unsafe { *info.cast::<fn()>() };
+        f();
+    }
+    let mut f = f;
+    // SAFETY: Runs `call` on every online CPU and waits; `f` outlives it.
+    unsafe {
+        bindings::on_each_cpu_cond_mask(
+            None,
+            Some(call),
+            (&raw mut f).cast(),
+            true,
+            &raw const bindings::__cpu_online_mask,
+        )
+    };
+}
+
+/// Whether the scheduler keeps per-task run delays (`CONFIG_SCHED_INFO`
+/// and `sched_info_on()`).
+pub(crate) fn sched_info_on() -> bool {
+    // SAFETY: Reads a configuration constant.
+    unsafe { bindings::kvm_riscv_glue_sched_info_on() }
+}
+
+/// The current task's total run delay (time spent runnable, waiting).
+pub(crate) fn run_delay() -> u64 {
+    // SAFETY: Reads the current task's own accounting.
+    unsafe { bindings::kvm_riscv_glue_run_delay() }
+}
+
+/// Frees a page-table page of a G-stage table.
 ///
 /// # Safety
 ///
-/// `vcpu` must be the vCPU of a [`guest_entry_begin`] on this CPU whose
-/// guest has just exited, interrupts still disabled since, preemption
-/// still disabled.
-pub(crate) unsafe fn guest_exit(vcpu: *mut bindings::kvm_vcpu, trap: &crate::run::Trap) {
-    let trap: *const crate::run::Trap = trap;
-    // SAFETY: As the caller guarantees; `Trap` has the C struct's layout
-    // (checked in run.rs) and outlives the call.
-    unsafe { bindings::kvm_riscv_glue_guest_exit(vcpu, trap.cast()) }
+/// `phys` must be the address of a whole page from the page allocator that
+/// nothing refers to any more.
+pub(crate) unsafe fn free_page_phys(phys: u64) {
+    // SAFETY: As the caller guarantees; the direct map covers the page.
+    unsafe { bindings::free_pages(phys_to_virt(phys) as usize as c_ulong, 0) };
+}
+
+/// Prints `args` at KERN_INFO as `kvm [<pid of current>]: <args>`.
+pub(crate) fn kvm_info_args(args: core::fmt::Arguments<'_>) {
+    let pid = current!().pid();
+    // SAFETY: The format is NUL-terminated and consumes exactly an `int`
+    // and a `%pA`, which takes a pointer to a `fmt::Arguments` that stays
+    // alive for the call.
+    unsafe {
+        bindings::_printk(
+            c"\x016kvm [%i]: %pA".as_ptr(),
+            pid,
+            core::ptr::from_ref(&args).cast::<c_void>(),
+        )
+    };
+}
+
+/// An hrtimer on `CLOCK_MONOTONIC`, relative, run in hard interrupt
+/// context.
+#[pin_data(PinnedDrop)]
+pub(crate) struct HrTimer {
+    #[pin]
+    timer: Opaque<bindings::hrtimer>,
+}
+
+/// An hrtimer callback.
+pub(crate) type HrTimerFn =
+    unsafe extern "C" fn(*mut bindings::hrtimer) -> bindings::hrtimer_restart;
+
+impl HrTimer {
+    /// Where the C timer sits in an `HrTimer`, for callbacks to find their
+    /// container.
+    pub(crate) const TIMER_OFFSET: usize = core::mem::offset_of!(HrTimer, timer);
+
+    /// A stopped timer that calls `function` when it fires.
+    pub(crate) fn new(function: HrTimerFn) -> impl PinInit<Self> {
+        pin_init!(HrTimer {
+            timer <- Opaque::ffi_init(move |slot: *mut bindings::hrtimer| {
+                // SAFETY: `slot` is valid for writes and stays pinned.
+                unsafe {
+                    bindings::hrtimer_init(slot, bindings::CLOCK_MONOTONIC as _, bindings::hrtimer_mode_HRTIMER_MODE_REL);
+                    (*slot).function = Some(function);
+                }
+            }),
+        })
+    }
+
+    /// Stops the timer, waiting for a running callback.
+    pub(crate) fn cancel(&self) {
+        // SAFETY: Initialised in `new()`.
+        unsafe { bindings::hrtimer_cancel(self.timer.get()) };
+    }
+
+    /// (Re)starts the timer to fire in `ns` nanoseconds.
+    pub(crate) fn start(&self, ns: i64) {
+        // SAFETY: Initialised in `new()`; the callback's owner cancels the
+        // timer before it goes (`PinnedDrop`).
+        unsafe {
+            bindings::hrtimer_start_range_ns(
+                self.timer.get(),
+                ns,
+                0,
+                bindings::hrtimer_mode_HRTIMER_MODE_REL,
+            )
+        };
+    }
+
+    /// Moves the expiry of a timer whose callback is running to `ns` from
+    /// now (`hrtimer_forward_now()`), for it to return `HRTIMER_RESTART`.
+    ///
+    /// # Safety
+    ///
+    /// `timer` must be the timer whose callback the caller is.
+    pub(crate) unsafe fn forward_now(timer: *mut bindings::hrtimer, ns: i64) {
+        // SAFETY: As the caller guarantees.
+        unsafe { bindings::kvm_riscv_glue_hrtimer_forward_now(timer, ns) };
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for HrTimer {
+    fn drop(self: Pin<&mut Self>) {
+        self.cancel();
+    }
+}
+
+/// Whether the VMAs behind `[hva, hva + size)` of the current task can
+/// back a memslot with these flags: 0 or a negative errno, as
+/// `kvm_arch_prepare_memory_region()` returns it.
+pub(crate) fn check_slot_vmas(hva: usize, size: u64, writable: bool, logging: bool) -> c_int {
+    // SAFETY: Walks the current task's VMAs under its mmap lock.
+    unsafe {
+        bindings::kvm_riscv_glue_check_slot_vmas(hva as c_ulong, size as c_ulong, writable, logging)
+    }
 }

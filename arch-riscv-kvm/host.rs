@@ -5,7 +5,6 @@
 
 use core::ptr::null_mut;
 use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
-use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::{new_spinlock, SpinLock};
 
@@ -115,27 +114,22 @@ impl HostCaps {
     /// Checks that the host can run KVM, probes its G-stage format and
     /// VMID width, logs them as the C backend does and publishes them.
     pub(crate) fn probe() -> Result<HostCaps> {
-        // SAFETY: A NULL bitmap asks about the ISA common to all harts.
-        let has_h = unsafe {
-            bindings::__riscv_isa_extension_available(core::ptr::null(), u32::from(b'h' - b'a'))
-        };
-        if !has_h {
+        if !glue::host_has_extension(b'h') {
             kvm_info!("hypervisor extension not available");
             return Err(ENODEV);
         }
-        // SAFETY: Written once during early boot, read-only afterwards.
-        let sbi_version = unsafe { bindings::sbi_spec_version };
+        let sbi_version = glue::sbi_spec_version();
         // v0.1 is major 0, minor 1; everything later has a larger encoding.
         if sbi_version <= 1 {
             kvm_info!("require SBI v0.2 or higher");
             return Err(ENODEV);
         }
-        // SAFETY: A plain SBI probe call, valid from any context.
-        if unsafe { bindings::sbi_probe_extension(SBI_EXT_RFENCE) } == 0 {
+        if !glue::sbi_probe_extension(SBI_EXT_RFENCE) {
             kvm_info!("require SBI RFENCE extension");
             return Err(ENODEV);
         }
 
+        let (cbom_block_size, cboz_block_size, satp, timebase) = glue::boot_params();
         let caps = {
             // Probing writes this CPU's hgatp and reads it back: stay on it.
             let _cpu = NoPreempt::new();
@@ -147,14 +141,10 @@ impl HostCaps {
                 gstage,
                 vmid_bits: vmid::usable_bits(implemented, glue::num_possible_cpus()),
                 isa: host_isa(),
-                // SAFETY: Set during boot, read-only afterwards.
-                cbom_block_size: u64::from(unsafe { bindings::riscv_cbom_block_size }),
-                // SAFETY: As above.
-                cboz_block_size: u64::from(unsafe { bindings::riscv_cboz_block_size }),
-                // SAFETY: As above.
-                satp_mode: unsafe { bindings::satp_mode } >> SATP_MODE_SHIFT,
-                // SAFETY: As above.
-                timebase: unsafe { bindings::riscv_timebase } as u64,
+                cbom_block_size,
+                cboz_block_size,
+                satp_mode: satp >> SATP_MODE_SHIFT,
+                timebase,
             }
         };
 
@@ -173,8 +163,7 @@ const SATP_MODE_SHIFT: u64 = 60;
 fn host_isa() -> HostIsa {
     let mut isa = HostIsa([0; 2]);
     for id in 0..isa::RISCV_ISA_EXT_MAX {
-        // SAFETY: A NULL bitmap asks about the ISA common to all harts.
-        if unsafe { bindings::__riscv_isa_extension_available(core::ptr::null(), id) } {
+        if glue::host_extension_available(id) {
             if let Some(ext) = isa::HostExtId::new(id) {
                 isa = isa.with(ext);
             }
@@ -308,16 +297,7 @@ impl Vmids {
         if a.rolled_over {
             // Every VMID handed out before is stale now: no CPU may keep
             // translations tagged with them.
-            // SAFETY: Runs `flush_local` on every online CPU and waits.
-            unsafe {
-                bindings::on_each_cpu_cond_mask(
-                    None,
-                    Some(flush_local),
-                    null_mut(),
-                    true,
-                    &raw const bindings::__cpu_online_mask,
-                )
-            };
+            glue::on_each_cpu(csr::local_hfence_gvma_all);
         }
         true
     }
@@ -328,14 +308,4 @@ fn space_version(space: &VmidSpace) -> u64 {
     // accepts; a VM starts with UNASSIGNED_VERSION, which is never it.
     let mut probe = VmidSpace::new(space.bits());
     probe.allocate().version
-}
-
-/// Cross-call target of a VMID rollover.
-///
-/// # Safety
-///
-/// None beyond being called as an SMP function call; it touches only this
-/// CPU's guest TLB.
-unsafe extern "C" fn flush_local(_info: *mut core::ffi::c_void) {
-    csr::local_hfence_gvma_all();
 }

@@ -39,7 +39,7 @@ impl<'a> KvmRun<'a> {
         // INVARIANT: Generic KVM allocates `vcpu->run` with the vCPU and
         // frees it with the vCPU.
         KvmRun {
-            page: v.run_page(),
+            page: v.kvm_vcpu().run_page(),
             _vcpu: PhantomData,
         }
     }

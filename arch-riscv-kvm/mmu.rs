@@ -1,327 +1,457 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The G-stage MMU of a VM: its page table, the guest page-fault path and
-//! the operations the memslot and MMU-notifier hooks need.
-//!
-//! Table layout and entry encoding come from `logic::pte`; this module
-//! owns the memory and the locking. Every table walk and update runs under
-//! `kvm->mmu_lock`; tables below the root come from the faulting vCPU's
-//! page cache, topped up before the lock is taken.
+//! The G-stage MMU of a VM: the guest page-fault path and the memslot,
+//! MMU-notifier and dirty-logging hooks generic KVM calls (upstream's
+//! `mmu.c`). The table itself is `gstage.rs`.
 
-use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::bindings;
+use kernel::ffi::{c_int, c_ulong};
 use kernel::prelude::*;
 
-use crate::glue::{self, Pages};
+use crate::csr;
+use crate::gstage::MapChange;
+use crate::host::HostCaps;
+use crate::kvm::{self, MmuLocked, PfnError, VcpuSrcu};
 use crate::logic::gstage::{GStageMode, PAGE_SHIFT};
 use crate::logic::hfence::FlushRange;
-use crate::logic::pte::{self, Perms, Pte};
+use crate::logic::pte::{self, Perms, Pte, SlotSpan};
+use crate::tlb;
+use crate::vcpu::OwnedVcpu;
+use crate::vm::Vm;
 
-/// A VM's G-stage page table.
-pub(crate) struct GStage {
-    mode: GStageMode,
-    root: Pages,
-}
+/// Entries an unmap visits between chances to reschedule: one table.
+const UNMAP_RESCHED_BUDGET: usize = 512;
 
-/// Entries of one table page (or the four-page root).
-struct Table {
-    entries: *const AtomicU64,
-    len: usize,
-}
-
-impl Table {
-    /// # Safety
-    ///
-    /// `va` must be a live page-table page of `len` entries, only changed
-    /// under `mmu_lock` (which the caller holds) or by the hardware walker
-    /// setting A/D bits.
-    unsafe fn at(va: *mut core::ffi::c_void, len: usize) -> Table {
-        Table {
-            entries: va.cast::<AtomicU64>(),
-            len,
-        }
-    }
-
-    fn entry(&self, i: usize) -> Option<&AtomicU64> {
-        if i >= self.len {
-            return None;
-        }
-        // SAFETY: `i` is in bounds and the page is live, by `at()`.
-        Some(unsafe { &*self.entries.add(i) })
-    }
-}
-
-/// Memory behind a table entry's PFN.
-fn table_of(entry: Pte, level: u32, mode: GStageMode) -> Option<Table> {
-    let len = pte::entries(mode, level)?;
-    let va = glue::phys_to_virt(entry.phys_addr());
-    // SAFETY: Non-leaf entries are only ever written by `map()`, pointing
-    // at pages it took from a vCPU's page cache; they stay live until
-    // `free_tables()`.
-    Some(unsafe { Table::at(va, len) })
-}
-
-impl GStage {
-    /// Allocates an empty table in `mode`.
-    pub(crate) fn new(mode: GStageMode) -> Result<Self> {
-        Ok(GStage {
-            mode,
-            root: Pages::zeroed(GStageMode::ROOT_TABLE_ORDER)?,
-        })
-    }
-
-    /// The table's format.
-    pub(crate) fn mode(&self) -> GStageMode {
-        self.mode
-    }
-
-    /// Physical address of the root table, for `hgatp`.
-    pub(crate) fn root_phys(&self) -> u64 {
-        glue::virt_to_phys(self.root.as_ptr())
-    }
-
-    fn root(&self) -> Table {
-        // SAFETY: The root lives as long as `self`; callers hold mmu_lock.
-        unsafe { Table::at(self.root.as_ptr(), pte::PTRS_PER_ROOT) }
-    }
-
-    /// Maps `[gpa, gpa + size of level)` to `hpa`.
-    ///
-    /// # Safety
-    ///
-    /// The caller holds `kvm->mmu_lock` and `cache` is topped up with at
-    /// least as many pages as the table has levels.
-    pub(crate) unsafe fn map(
+impl Vm {
+    /// Handles a guest-page fault at `gpa`: maps the page backing it.
+    /// `Ok(false)` means no writable memslot backs it: emulate as MMIO.
+    pub(crate) fn fault_in(
         &self,
-        cache: *mut bindings::kvm_mmu_memory_cache,
+        v: &mut OwnedVcpu<'_>,
+        srcu: &VcpuSrcu<'_>,
         gpa: u64,
-        hpa: u64,
-        level: u32,
-        perms: Perms,
-    ) -> Result<MapChange> {
-        let leaf = Pte::leaf(hpa >> PAGE_SHIFT, level, perms).ok_or(EINVAL)?;
-        let mut flush = false;
-        let mut table = self.root();
-        let mut cur = pte::root_level(self.mode);
-        loop {
-            let i = pte::index(self.mode, cur, gpa).ok_or(EINVAL)?;
-            let slot = table.entry(i).ok_or(EINVAL)?;
-            let old = Pte(slot.load(Ordering::Relaxed));
-            if cur == level {
-                slot.store(leaf.raw(), Ordering::Release);
-                if old.is_table() && cur > 0 {
-                    // A block replaces a table (say, dirty logging ended
-                    // over hugetlb memory): the subtree is unreachable now
-                    // and is freed once no TLB can still use it.
-                    // INVARIANT: `old` was a table entry of level `cur`,
-                    // just unlinked under mmu_lock.
-                    return Ok(MapChange::ReplacedTable(Orphan {
-                        entry: old,
-                        level: cur - 1,
-                        mode: self.mode,
-                    }));
-                }
-                // Other harts only need a fence if they may hold a
-                // translation that allows more than the new one.
-                let stale = old.is_valid() && old != leaf && !old.widened_by(leaf);
-                return Ok(if flush || stale {
-                    MapChange::Changed
-                } else {
-                    MapChange::New
-                });
-            }
-            if !old.is_table() {
-                // Empty, or a block now to be split: hang a fresh table
-                // here. Pages of a replaced block fault back in one by one.
-                // SAFETY: The caller topped up the cache.
-                let page = unsafe { bindings::kvm_mmu_memory_cache_alloc(cache) };
-                if page.is_null() {
-                    return Err(ENOMEM);
-                }
-                let next = Pte::table(glue::virt_to_phys(page) >> PAGE_SHIFT).ok_or(EINVAL)?;
-                flush |= old.is_valid();
-                slot.store(next.raw(), Ordering::Release);
-            }
-            cur -= 1;
-            table = table_of(Pte(slot.load(Ordering::Relaxed)), cur, self.mode).ok_or(EINVAL)?;
+        is_write: bool,
+    ) -> Result<bool> {
+        let gfn = gpa >> PAGE_SHIFT;
+        let Some(slot) = srcu.memslot(gfn) else {
+            return Ok(false);
+        };
+        let Some((hva, writable)) = slot.hva(gfn) else {
+            return Ok(false);
+        };
+        if is_write && !writable {
+            return Ok(false);
         }
+        let slot = slot.get();
+        let gstage = self.gstage();
+        let mode = gstage.mode();
+        v.ctx().mmu_cache.topup(mode.levels())?;
+        let info = self.kvm().vma_info(hva)?;
+        let logging = !slot.dirty_bitmap.is_null() && slot.flags & bindings::KVM_MEM_READONLY == 0;
+        let host_size = if logging || info.pfnmap {
+            pte::PAGE_SIZE
+        } else {
+            1u64 << info.page_shift
+        };
+        let span = SlotSpan {
+            base_gfn: slot.base_gfn,
+            npages: slot.npages as u64,
+            userspace_addr: slot.userspace_addr as u64,
+        };
+        let level = pte::fault_map_level(mode, host_size, gpa, &span).ok_or(EFAULT)?;
+        let block = pte::level_to_page_size(level).ok_or(EFAULT)?;
+        let block_gfn = pte::align_down(gpa, block) >> PAGE_SHIFT;
+        // Plain anonymous memory may sit in a transparent huge page; that
+        // is only known from the host page table, read below.
+        let maybe_thp = !logging && !info.pfnmap && host_size == pte::PAGE_SIZE;
+        let page = match srcu.pin_pfn(block_gfn, is_write) {
+            Ok(page) => page,
+            Err(PfnError::HwPoison) => {
+                kvm::send_hwpoison(hva, info.page_shift);
+                return Ok(true);
+            }
+            Err(PfnError::SigPending) => return Err(EINTR),
+            Err(PfnError::Fault) => return Err(EFAULT),
+        };
+        let pfn = page.pfn();
+        // While dirty logging, only a write makes a page writable, so that
+        // the first write of each page is seen.
+        let writable = page.writable() && (is_write || !logging);
+        let perms = if writable {
+            Perms::READ_WRITE_EXEC
+        } else {
+            Perms::READ_EXEC
+        };
+        let mut result = Ok(true);
+        let mut changed = FlushRange::EMPTY;
+        let mut orphan = None;
+        let lock = self.kvm().lock_mmu();
+        if !lock.invalidate_retry(info.mmu_seq) {
+            let (mut level, mut map_pfn) = (level, pfn);
+            if maybe_thp {
+                // The notifier sequence is unchanged, so the host mapping
+                // of `hva` stays what it is until the lock is dropped.
+                let shift = lock.host_mapping_shift(hva);
+                if let Some(thp) = thp_level(mode, shift, gpa, &span) {
+                    let pages =
+                        pte::level_to_page_size(thp).unwrap_or(pte::PAGE_SIZE) >> PAGE_SHIFT;
+                    level = thp;
+                    // The huge page is naturally aligned in host memory.
+                    map_pfn = pte::align_down(pfn, pages);
+                }
+            }
+            let block = pte::level_to_page_size(level).unwrap_or(pte::PAGE_SIZE);
+            let block_gpa = pte::align_down(gpa, block);
+            if writable {
+                page.set_dirty();
+                srcu.mark_page_dirty(gfn);
+            }
+            let cache = &mut v.ctx().mmu_cache;
+            match gstage.map(&lock, cache, block_gpa, map_pfn << PAGE_SHIFT, level, perms) {
+                Ok(MapChange::New) => {
+                    // A new translation: without Svvptc the hardware may
+                    // have cached the invalid entry, so fence it here,
+                    // where the guest retries the access. Other harts
+                    // fence it when they fault on it.
+                    csr::local_hfence_gvma_vmid_gpa(gpa, self.vmid());
+                }
+                // A translation other CPUs may cache changed.
+                Ok(MapChange::Changed) => changed.add(block_gpa, block),
+                Ok(MapChange::ReplacedTable(old)) => {
+                    changed.add(block_gpa, block);
+                    orphan = Some(old);
+                }
+                Err(e) => result = Err(e),
+            }
+        }
+        drop(lock);
+        if let Some(old) = orphan {
+            // TLBs may cache pointers into the old tables, which a ranged
+            // fence would leave: a full flush, waited for.
+            tlb::remote_gvma_all(self);
+            // SAFETY: Unlinked under mmu_lock, so no software walk reaches
+            // it; every vCPU was asked for a full flush just now with a
+            // waiting request.
+            unsafe { old.free() };
+        } else {
+            tlb::remote_gvma(self, changed);
+        }
+        result
     }
 
-    /// Applies `op` to every leaf in `[start, end)`; leaves only partly
-    /// inside the range are treated as inside (they fault back in).
-    ///
-    /// The walk stops after visiting `budget` entries, at any level, and
-    /// says where to resume: a caller may then drop `mmu_lock` for a while,
-    /// since every walk starts again from the root.
+    /// Applies `op` to the leaves of `[start, end)` and returns where
+    /// translations changed.
+    fn leaves(
+        &self,
+        lock: &MmuLocked<'_>,
+        start: u64,
+        end: u64,
+        op: impl FnMut(Pte) -> Option<Pte>,
+    ) -> FlushRange {
+        self.gstage()
+            .for_each_leaf(lock, start, end, usize::MAX, op)
+            .changed
+    }
+
+    /// Applies `op` to the leaves of `[start, end)`, [`UNMAP_RESCHED_BUDGET`]
+    /// entries at a time, letting `mmu_lock` go between chunks when someone
+    /// waits for it or for the CPU (a whole-VM walk is millions of
+    /// entries). What changed is fenced once, at the end, or before the
+    /// lock goes: whoever takes it next and finds the entries changed must
+    /// be able to rely on no TLB holding the old ones.
     ///
     /// # Safety
     ///
-    /// The caller holds `kvm->mmu_lock`.
-    pub(crate) unsafe fn for_each_leaf(
+    /// The caller may sleep and let `lock` be dropped meanwhile, and `op`
+    /// keeps the table consistent when other lock holders run between
+    /// chunks.
+    unsafe fn leaves_resched(
         &self,
+        lock: &mut MmuLocked<'_>,
         start: u64,
         end: u64,
-        budget: usize,
         mut op: impl FnMut(Pte) -> Option<Pte>,
-    ) -> Walked {
-        let mut walk = Walk {
-            op: &mut op,
-            budget,
-            done: Walked {
-                changed: FlushRange::EMPTY,
-                resume: None,
-            },
-        };
-        self.walk_range(
-            self.root(),
-            pte::root_level(self.mode),
-            start,
-            end,
-            &mut walk,
-        );
-        walk.done
-    }
-
-    fn walk_range<F: FnMut(Pte) -> Option<Pte>>(
-        &self,
-        table: Table,
-        level: u32,
-        start: u64,
-        end: u64,
-        walk: &mut Walk<'_, F>,
     ) {
-        let Some(size) = pte::level_to_page_size(level) else {
-            return;
-        };
-        let mut addr = start;
-        while addr < end {
-            if walk.budget == 0 {
-                walk.done.resume = Some(addr);
-                return;
+        let mut unfenced = FlushRange::EMPTY;
+        let mut at = start;
+        loop {
+            let walked = self
+                .gstage()
+                .for_each_leaf(lock, at, end, UNMAP_RESCHED_BUDGET, &mut op);
+            unfenced.merge(walked.changed);
+            let Some(next) = walked.resume else { break };
+            if lock.needbreak() {
+                tlb::remote_gvma(self, core::mem::replace(&mut unfenced, FlushRange::EMPTY));
+                // SAFETY: The caller may sleep and lets the lock go; the
+                // walk resumes from the root: tables may change meanwhile.
+                unsafe { lock.cond_resched() };
             }
-            walk.budget -= 1;
-            let next = pte::next_boundary(addr, end, size);
-            let Some(slot) = pte::index(self.mode, level, addr).and_then(|i| table.entry(i)) else {
-                break;
-            };
-            let cur = Pte(slot.load(Ordering::Relaxed));
-            if cur.is_leaf() {
-                if let Some(new) = (walk.op)(cur) {
-                    if new != cur {
-                        slot.store(new.raw(), Ordering::Release);
-                        walk.done.changed.add(pte::align_down(addr, size), size);
-                    }
-                }
-            } else if cur.is_table() && level > 0 {
-                if let Some(sub) = table_of(cur, level - 1, self.mode) {
-                    self.walk_range(sub, level - 1, addr, next, walk);
-                    if walk.done.resume.is_some() {
-                        return;
-                    }
-                }
-            }
-            if next <= addr {
-                break;
-            }
-            addr = next;
+            at = next;
         }
+        tlb::remote_gvma(self, unfenced);
     }
 
-    /// Frees every table below the root.
-    ///
-    /// # Safety
-    ///
-    /// Nothing may walk the table any more: no vCPU runs and no hook runs.
-    unsafe fn free_tables(&self) {
-        free_subtables(self.root(), pte::root_level(self.mode), self.mode);
-    }
-}
-
-/// What [`GStage::map`] did to the table.
-#[must_use]
-pub(crate) enum MapChange {
-    /// The entry was empty, or only gained access rights: only this CPU
-    /// faulted on it and needs a (local) fence; other CPUs fault and fence
-    /// themselves if they use what they may have cached.
-    New,
-    /// A valid translation changed: other CPUs' TLBs must drop it.
-    Changed,
-    /// A block replaced a table: TLBs must drop the old translations,
-    /// then the old tables must be freed.
-    ReplacedTable(Orphan),
-}
-
-/// A subtree of tables unlinked from a G-stage table, still in memory
-/// because TLBs and page-table walkers may use it until a fence.
-#[must_use = "an orphaned subtree must be freed after the TLB flush"]
-pub(crate) struct Orphan {
-    /// The table entry that pointed at the subtree.
-    entry: Pte,
-    /// Level of the subtree's top table.
-    level: u32,
-    mode: GStageMode,
-}
-
-impl Orphan {
-    /// Frees the subtree.
-    ///
-    /// # Safety
-    ///
-    /// No hart may walk the subtree any more, nor hold a TLB entry that
-    /// points into it: every vCPU of the VM has been asked for a full
-    /// G-stage flush with a waiting request since the subtree was unlinked
-    /// (see `tlb::fenced_guest_read()` for why that covers the vCPUs
-    /// outside guest mode too).
-    pub(crate) unsafe fn free(self) {
-        if let Some(table) = table_of(self.entry, self.level, self.mode) {
-            free_subtables(table, self.level, self.mode);
-        }
-        // SAFETY: A table page from a vCPU's page cache, unreachable by the
-        // caller's guarantee.
-        unsafe {
-            bindings::free_pages(glue::phys_to_virt(self.entry.phys_addr()) as usize as _, 0)
-        };
+    /// Unmaps `[start, end)` with mmu_lock taken here, then flushes TLBs
+    /// (the caller may sleep, and no fault maps the range again meanwhile:
+    /// the memslot is gone or invalidated, or the mm is).
+    fn unmap_and_flush(&self, start: u64, end: u64) {
+        let mut lock = self.kvm().lock_mmu();
+        // SAFETY: Both callers may sleep, the lock is ours to drop, and
+        // clearing entries keeps the table consistent.
+        unsafe { self.leaves_resched(&mut lock, start, end, |_| Some(Pte(0))) };
     }
 }
 
-/// Result of a [`GStage::for_each_leaf`] walk.
-pub(crate) struct Walked {
-    /// Where translations changed.
-    pub(crate) changed: FlushRange,
-    /// Where the walk stopped for lack of budget, if it did.
-    pub(crate) resume: Option<u64>,
+/// The level of a block mapping a fault in a transparent huge page of
+/// `1 << host_shift` bytes may use, if any.
+fn thp_level(mode: GStageMode, host_shift: u32, gpa: u64, span: &SlotSpan) -> Option<u32> {
+    let size = 1u64.checked_shl(host_shift)?;
+    pte::fault_map_level(mode, size, gpa, span).filter(|&level| level > 0)
 }
 
-/// State of one walk.
-struct Walk<'a, F> {
-    op: &'a mut F,
-    budget: usize,
-    done: Walked,
+fn gfn_range(range: &bindings::kvm_gfn_range) -> (u64, u64) {
+    (
+        range.start.saturating_mul(1 << PAGE_SHIFT),
+        range.end.saturating_mul(1 << PAGE_SHIFT),
+    )
 }
 
-fn free_subtables(table: Table, level: u32, mode: GStageMode) {
-    if level == 0 {
+fn slot_range(slot: &bindings::kvm_memory_slot) -> (u64, u64) {
+    let start = slot.base_gfn << PAGE_SHIFT;
+    (start, start + ((slot.npages as u64) << PAGE_SHIFT))
+}
+
+/// Validates a memslot change before generic KVM commits it.
+///
+/// # Safety
+///
+/// `kvm` must be an initialised VM and `new` a valid memslot for every
+/// change but `KVM_MR_DELETE`.
+#[no_mangle]
+unsafe extern "C" fn kvm_arch_prepare_memory_region(
+    kvm: *mut bindings::kvm,
+    _old: *const bindings::kvm_memory_slot,
+    new: *mut bindings::kvm_memory_slot,
+    change: bindings::kvm_mr_change,
+) -> c_int {
+    if change == bindings::kvm_mr_change_KVM_MR_DELETE {
+        return 0;
+    }
+    // SAFETY: The caller guarantees `kvm` is initialised and `new` valid.
+    let (vm, new) = unsafe { (Vm::from_raw(kvm), &*new) };
+    // A slot outside the guest-physical space could never be mapped.
+    if !vm
+        .gstage()
+        .mode()
+        .memslot_fits(new.base_gfn, new.npages as u64)
+    {
+        return -(bindings::EFAULT as c_int);
+    }
+    let writable = new.flags & bindings::KVM_MEM_READONLY == 0;
+    let logging = new.flags & bindings::KVM_MEM_LOG_DIRTY_PAGES != 0;
+    crate::glue::check_slot_vmas(
+        new.userspace_addr,
+        (new.npages as u64) << PAGE_SHIFT,
+        writable,
+        logging,
+    )
+}
+
+/// A memslot change was committed: start dirty logging by
+/// write-protecting the slot.
+///
+/// # Safety
+///
+/// `kvm` must be an initialised VM and `new` valid unless deleting.
+#[no_mangle]
+unsafe extern "C" fn kvm_arch_commit_memory_region(
+    kvm: *mut bindings::kvm,
+    _old: *mut bindings::kvm_memory_slot,
+    new: *const bindings::kvm_memory_slot,
+    change: bindings::kvm_mr_change,
+) {
+    if change == bindings::kvm_mr_change_KVM_MR_DELETE {
         return;
     }
-    for i in 0..table.len {
-        let Some(slot) = table.entry(i) else { break };
-        let e = Pte(slot.load(Ordering::Relaxed));
-        if !e.is_table() {
-            continue;
-        }
-        if let Some(sub) = table_of(e, level - 1, mode) {
-            free_subtables(sub, level - 1, mode);
-        }
-        slot.store(0, Ordering::Relaxed);
-        // SAFETY: The page came from a vCPU's page cache (a whole page
-        // from the page allocator) and nothing refers to it any more.
-        unsafe { bindings::free_pages(glue::phys_to_virt(e.phys_addr()) as usize as _, 0) };
+    // SAFETY: The caller guarantees both are valid.
+    let (vm, new) = unsafe { (Vm::from_raw(kvm), &*new) };
+    if new.flags & bindings::KVM_MEM_LOG_DIRTY_PAGES == 0 {
+        return;
     }
+    let (start, end) = slot_range(new);
+    let mut lock = vm.kvm().lock_mmu();
+    // SAFETY: A memslot commit may sleep and the lock is ours. A fault
+    // between two chunks that makes an entry writable again also logs the
+    // page.
+    unsafe { vm.leaves_resched(&mut lock, start, end, |p| Some(p.with_write_protect())) };
 }
 
-impl Drop for GStage {
-    fn drop(&mut self) {
-        // SAFETY: Dropped with the VM: no vCPU and no hook is left.
-        unsafe { self.free_tables() };
+/// A memslot is freed: nothing is kept per memslot.
+#[no_mangle]
+extern "C" fn kvm_arch_free_memslot(
+    _kvm: *mut bindings::kvm,
+    _slot: *mut bindings::kvm_memory_slot,
+) {
+}
+
+/// The memslot generation changed: nothing caches it.
+#[no_mangle]
+extern "C" fn kvm_arch_memslots_updated(_kvm: *mut bindings::kvm, _gen: u64) {}
+
+/// Drops every G-stage mapping of the VM (its mm is going away).
+///
+/// # Safety
+///
+/// `kvm` must be an initialised VM.
+#[no_mangle]
+unsafe extern "C" fn kvm_arch_flush_shadow_all(kvm: *mut bindings::kvm) {
+    let top = pte::gpa_space_size(HostCaps::get().gstage);
+    // SAFETY: The caller guarantees `kvm` is initialised.
+    unsafe { Vm::from_raw(kvm) }.unmap_and_flush(0, top);
+}
+
+/// Drops the G-stage mappings of one memslot.
+///
+/// # Safety
+///
+/// `kvm` must be an initialised VM and `slot` valid.
+#[no_mangle]
+unsafe extern "C" fn kvm_arch_flush_shadow_memslot(
+    kvm: *mut bindings::kvm,
+    slot: *mut bindings::kvm_memory_slot,
+) {
+    // SAFETY: The caller guarantees both are valid.
+    let (vm, slot) = unsafe { (Vm::from_raw(kvm), &*slot) };
+    let (start, end) = slot_range(slot);
+    vm.unmap_and_flush(start, end);
+}
+
+/// The VM and range of an MMU-notifier hook, and the lock its caller holds.
+///
+/// # Safety
+///
+/// `kvm` must be an initialised VM, `range` valid, mmu_lock held, for `'a`.
+unsafe fn notifier_args<'a>(
+    kvm: *mut bindings::kvm,
+    range: *mut bindings::kvm_gfn_range,
+) -> (&'a Vm, &'a bindings::kvm_gfn_range, MmuLocked<'a>) {
+    // SAFETY: As the caller guarantees.
+    let (vm, range) = unsafe { (Vm::from_raw(kvm), &*range) };
+    // SAFETY: The caller holds mmu_lock.
+    let lock = unsafe { MmuLocked::assume(vm.kvm()) };
+    (vm, range, lock)
+}
+
+/// MMU notifier: unmap a host range (mmu_lock held by the caller, who may
+/// let it be dropped to reschedule if `range->may_block`). The TLBs are
+/// flushed here, for just the range, so generic KVM is told not to.
+///
+/// # Safety
+///
+/// `kvm` must be an initialised VM, `range` valid, mmu_lock held.
+#[no_mangle]
+unsafe extern "C" fn kvm_unmap_gfn_range(
+    kvm: *mut bindings::kvm,
+    range: *mut bindings::kvm_gfn_range,
+) -> bool {
+    // SAFETY: The caller guarantees all of it.
+    let (vm, range, mut lock) = unsafe { notifier_args(kvm, range) };
+    let (start, end) = gfn_range(range);
+    if range.may_block {
+        // SAFETY: The caller lets mmu_lock be dropped; the invalidation in
+        // progress keeps faults from mapping the range.
+        unsafe { vm.leaves_resched(&mut lock, start, end, |_| Some(Pte(0))) };
+    } else {
+        let changed = vm.leaves(&lock, start, end, |_| Some(Pte(0)));
+        // Fenced before the lock goes: a concurrent invalidation of the
+        // same pages finds them clear and returns, and its caller frees
+        // them; no TLB may still map them by then.
+        tlb::remote_gvma(vm, changed);
     }
+    false
+}
+
+/// Whether any page of `range` was accessed since last asked; with
+/// `clear`, also forgets that it was.
+///
+/// # Safety
+///
+/// As for `kvm_unmap_gfn_range()`.
+unsafe fn young(kvm: *mut bindings::kvm, range: *mut bindings::kvm_gfn_range, clear: bool) -> bool {
+    // SAFETY: The caller guarantees all of it.
+    let (vm, range, lock) = unsafe { notifier_args(kvm, range) };
+    let (start, end) = gfn_range(range);
+    let mut young = false;
+    // Like the primary MMU's, a cleared accessed bit is not fenced: a
+    // TLB that still has the translation only delays the next aging.
+    let _ = vm.leaves(&lock, start, end, |p| {
+        young |= p.accessed();
+        clear.then(|| p.with_accessed_cleared())
+    });
+    young
+}
+
+/// MMU notifier: clear the accessed bits of a range; whether any was set.
+///
+/// # Safety
+///
+/// As for `kvm_unmap_gfn_range()`.
+#[no_mangle]
+unsafe extern "C" fn kvm_age_gfn(
+    kvm: *mut bindings::kvm,
+    range: *mut bindings::kvm_gfn_range,
+) -> bool {
+    // SAFETY: Forwarded from the caller.
+    unsafe { young(kvm, range, true) }
+}
+
+/// MMU notifier: whether any page of a range was accessed.
+///
+/// # Safety
+///
+/// As for `kvm_unmap_gfn_range()`.
+#[no_mangle]
+unsafe extern "C" fn kvm_test_age_gfn(
+    kvm: *mut bindings::kvm,
+    range: *mut bindings::kvm_gfn_range,
+) -> bool {
+    // SAFETY: Forwarded from the caller.
+    unsafe { young(kvm, range, false) }
+}
+
+/// Dirty logging: write-protect the pages of `mask` again (mmu_lock held
+/// by generic KVM, which flushes TLBs afterwards).
+///
+/// # Safety
+///
+/// `kvm` must be an initialised VM and `slot` valid; mmu_lock held.
+#[no_mangle]
+unsafe extern "C" fn kvm_arch_mmu_enable_log_dirty_pt_masked(
+    kvm: *mut bindings::kvm,
+    slot: *mut bindings::kvm_memory_slot,
+    gfn_offset: bindings::gfn_t,
+    mask: c_ulong,
+) {
+    if mask == 0 {
+        return;
+    }
+    // SAFETY: The caller guarantees all of it.
+    let (vm, slot) = unsafe { (Vm::from_raw(kvm), &*slot) };
+    // SAFETY: The caller holds mmu_lock.
+    let lock = unsafe { MmuLocked::assume(vm.kvm()) };
+    let base = slot.base_gfn + gfn_offset;
+    let first = base + u64::from(mask.trailing_zeros());
+    let last = base + u64::from(63 - mask.leading_zeros());
+    // Generic KVM flushes the slot's translations afterwards.
+    let _ = vm.leaves(&lock, first << PAGE_SHIFT, (last + 1) << PAGE_SHIFT, |p| {
+        Some(p.with_write_protect())
+    });
+}
+
+/// Dirty logging: nothing is buffered outside the dirty bitmap.
+#[no_mangle]
+extern "C" fn kvm_arch_sync_dirty_log(
+    _kvm: *mut bindings::kvm,
+    _memslot: *mut bindings::kvm_memory_slot,
+) {
 }

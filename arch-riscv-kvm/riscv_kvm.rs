@@ -6,17 +6,23 @@
 //! other half and stays C. Layers, lowest first:
 //!
 //! - `logic`: pure logic, host-tested with `cargo test`;
-//! - `csr`: the instructions the backend issues directly;
-//! - `glue`, `print`: wrappers of C helpers;
-//! - `host`, `gstage`, `vm`, `vcpu`: the backend proper, exporting the
-//!   `kvm_arch_*` hooks generic KVM calls.
+//! - `csr`, `switch`, `context`: the instructions the backend issues
+//!   directly and the world switch;
+//! - `glue`, `kvm`, `print`: every C function the backend calls, each
+//!   wrapped once, as safe functions over types that carry their
+//!   preconditions;
+//! - the rest: the backend proper, in safe code apart from the hooks it
+//!   exports to generic KVM (`kvm_arch_*`), each of which turns its raw
+//!   pointers into those types first.
 
 pub mod logic;
 
 mod context;
 mod csr;
 mod glue;
+mod gstage;
 mod host;
+mod kvm;
 mod kvm_run;
 mod mmu;
 mod print;
@@ -26,12 +32,15 @@ mod sta;
 mod switch;
 mod timer;
 mod tlb;
+mod trap;
 mod vcpu;
+mod vcpu_context;
+mod vcpu_exit;
+mod vcpu_hooks;
+mod vcpu_insn;
 mod vcpu_onereg;
-mod vcpu_stat;
 mod vm;
 
-use kernel::bindings;
 use kernel::prelude::*;
 
 module! {
@@ -55,11 +64,10 @@ impl kernel::Module for RiscvKvm {
         host::Vmids::install(&vmids);
         let size = u32::try_from(core::mem::size_of::<vcpu::Vcpu>()).map_err(|_| EINVAL)?;
         let align = u32::try_from(core::mem::align_of::<vcpu::Vcpu>()).map_err(|_| EINVAL)?;
-        // SAFETY: Called once, from module init; `module` is this module.
-        let rc = unsafe { bindings::kvm_init(size, align, module.as_ptr()) };
-        if rc != 0 {
+        // SAFETY: Called once, from this module's init; `drop` undoes it.
+        if let Err(e) = unsafe { kvm::init(size, align, module) } {
             host::Vmids::uninstall();
-            return Err(Error::from_errno(rc));
+            return Err(e);
         }
         Ok(RiscvKvm { _vmids: vmids })
     }
@@ -67,9 +75,9 @@ impl kernel::Module for RiscvKvm {
 
 impl Drop for RiscvKvm {
     fn drop(&mut self) {
-        // SAFETY: `kvm_init()` succeeded in `init()`; module unload runs
+        // SAFETY: `kvm::init()` succeeded in `init()`; module unload runs
         // only once no VM holds a reference to the module.
-        unsafe { bindings::kvm_exit() };
+        unsafe { kvm::exit() };
         host::Vmids::uninstall();
     }
 }

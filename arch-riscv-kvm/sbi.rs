@@ -6,32 +6,35 @@
 //! outcome out on the vCPU and the VM.
 
 use kernel::bindings;
-use kernel::ffi::c_int;
+use kernel::prelude::*;
 
+use crate::kvm::{Stat, VcpuSrcu};
 use crate::kvm_run::KvmRun;
 use crate::logic::sbi::{self, Completion, LegacyHartMask, SbiCall, SbiEnv, SbiOutcome, SbiRet};
-use crate::run::{cause, redirect_trap, Trap};
 use crate::switch::{self, UnprivTrap};
 use crate::tlb;
-use crate::vcpu::{Irq, PendingExit, Vcpu};
-use crate::vcpu_stat::Stat;
-use crate::vm::Vm;
+use crate::trap::{cause, redirect_trap, Exit, Trap};
+use crate::vcpu::{Irq, OwnedVcpu, Vcpu};
+use crate::vcpu_context::PendingExit;
 
-/// Handles the ecall the guest trapped with; the return value follows
-/// the run loop's convention.
-pub(crate) fn ecall(v: &Vcpu, run: &KvmRun<'_>) -> c_int {
-    let call = SbiCall::from_regs(v.sbi_regs());
+/// Handles the ecall the guest trapped with.
+pub(crate) fn ecall(
+    v: &mut OwnedVcpu<'_>,
+    srcu: &mut VcpuSrcu<'_>,
+    run: &KvmRun<'_>,
+) -> Result<Exit> {
+    let call = SbiCall::from_regs(v.ctx().sbi_regs());
     let env = env(v);
     let outcome = sbi::dispatch(&call, &env);
     let ret = match outcome {
         SbiOutcome::Return(ret) => ret,
         SbiOutcome::ForwardToUser => {
             forward_to_user(v, run, &call);
-            return 0;
+            return Ok(Exit::User);
         }
         SbiOutcome::SystemReset { event, reason } => {
             system_event(v, run, event.kvm_type(), reason);
-            return 0;
+            return Ok(Exit::User);
         }
         SbiOutcome::SetTimer { next_cycle } => {
             crate::timer::set_next_event(v, next_cycle);
@@ -71,9 +74,9 @@ pub(crate) fn ecall(v: &Vcpu, run: &KvmRun<'_>) -> c_int {
         }
         SbiOutcome::HsmStatus { vcpu_id } => match vcpu_by_id(v, vcpu_id) {
             None => SbiRet::err(sbi::SBI_ERR_INVALID_PARAM),
-            Some(t) => SbiRet::ok(sbi::hsm_state(t.is_stopped(), t.is_blocking())),
+            Some(t) => SbiRet::ok(sbi::hsm_state(t.is_stopped(), t.kvm_vcpu().is_blocking())),
         },
-        SbiOutcome::StaSetShmem { gpa } => crate::sta::set_shmem(v, gpa),
+        SbiOutcome::StaSetShmem { gpa } => crate::sta::set_shmem(v, srcu, gpa),
         SbiOutcome::StaDisable => {
             crate::sta::disable(v);
             SbiRet::ok(0)
@@ -86,7 +89,7 @@ pub(crate) fn ecall(v: &Vcpu, run: &KvmRun<'_>) -> c_int {
             v.unset_interrupt(Irq::Soft);
             SbiRet::ok(0)
         }
-        SbiOutcome::LegacySendIpi { harts } => match legacy_hart_mask(v, harts) {
+        SbiOutcome::LegacySendIpi { harts } => match legacy_hart_mask(v, srcu, harts) {
             Ok(mask) => {
                 // Bits naming no vCPU are skipped (upstream oopses).
                 for id in (0..u64::BITS).filter(|b| mask & (1 << b) != 0) {
@@ -98,17 +101,17 @@ pub(crate) fn ecall(v: &Vcpu, run: &KvmRun<'_>) -> c_int {
             }
             Err(why) => return mask_unread(v, why),
         },
-        SbiOutcome::LegacyRemoteFence { fence, harts } => match legacy_hart_mask(v, harts) {
+        SbiOutcome::LegacyRemoteFence { fence, harts } => match legacy_hart_mask(v, srcu, harts) {
             Ok(mask) => {
                 let harts = tlb::Harts { base: 0, mask };
-                tlb::remote(Vm::of_vcpu(v), harts, fence.request());
+                tlb::remote(v.vm(), harts, fence.request());
                 SbiRet::ok(0)
             }
             Err(why) => return mask_unread(v, why),
         },
         SbiOutcome::HsmSuspend => {
             // The default retentive suspend: wait as for WFI.
-            v.halt();
+            v.halt(srcu);
             SbiRet::ok(0)
         }
         // PMU needs pieces of the backend that do not exist yet; its
@@ -123,9 +126,9 @@ pub(crate) fn ecall(v: &Vcpu, run: &KvmRun<'_>) -> c_int {
                 v.set_reg(11, a1 as usize);
             }
             v.skip_insn(4);
-            1
+            Ok(Exit::Guest)
         }
-        Completion::Exit => 0,
+        Completion::Exit => Ok(Exit::User),
     }
 }
 
@@ -136,8 +139,8 @@ enum MaskUnread {
     /// A page the read needs was mapped in the G-stage: the guest runs
     /// its `ecall` again (nothing was done yet), which reads further.
     Retry,
-    /// `KVM_RUN` fails with this errno.
-    Error(c_int),
+    /// `KVM_RUN` fails with this error.
+    Error(Error),
 }
 
 /// The hart mask of a legacy call: given, or read from guest memory as
@@ -148,13 +151,17 @@ enum MaskUnread {
 /// (the guest's page-table pages may need it too). The C backend hands
 /// such a fault to the guest, which cannot make sense of it. Memory no
 /// memslot backs makes a load access fault for the guest.
-fn legacy_hart_mask(v: &Vcpu, harts: LegacyHartMask) -> Result<u64, MaskUnread> {
+fn legacy_hart_mask(
+    v: &mut OwnedVcpu<'_>,
+    srcu: &VcpuSrcu<'_>,
+    harts: LegacyHartMask,
+) -> core::result::Result<u64, MaskUnread> {
     let addr = match harts {
         LegacyHartMask::Mask(mask) => return Ok(mask),
         LegacyHartMask::InGuestMemory { addr } => addr,
     };
     let hstatus = v.hstatus();
-    let trap = match tlb::fenced_guest_read(v, |irqs| {
+    let trap = match tlb::fenced_guest_read(srcu, |irqs| {
         switch::read_guest_ulong(addr as usize, hstatus, irqs)
     }) {
         Ok(mask) => return Ok(mask as u64),
@@ -164,7 +171,7 @@ fn legacy_hart_mask(v: &Vcpu, harts: LegacyHartMask) -> Result<u64, MaskUnread> 
         return Err(MaskUnread::Fault(trap));
     }
     let gpa = ((trap.htval as u64) << 2) | (trap.stval as u64 & 3);
-    match Vm::of_vcpu(v).fault_in(v, gpa, false) {
+    match v.vm().fault_in(v, srcu, gpa, false) {
         Ok(true) => Err(MaskUnread::Retry),
         Ok(false) => Err(MaskUnread::Fault(UnprivTrap {
             scause: cause::LOAD_ACCESS,
@@ -172,13 +179,13 @@ fn legacy_hart_mask(v: &Vcpu, harts: LegacyHartMask) -> Result<u64, MaskUnread> 
             htinst: 0,
             ..trap
         })),
-        Err(e) => Err(MaskUnread::Error(e.to_errno())),
+        Err(e) => Err(MaskUnread::Error(e)),
     }
 }
 
 /// Ends a legacy call whose hart mask could not be read; the `ecall` is
 /// neither carried out nor skipped.
-fn mask_unread(v: &Vcpu, why: MaskUnread) -> c_int {
+fn mask_unread(v: &mut OwnedVcpu<'_>, why: MaskUnread) -> Result<Exit> {
     match why {
         MaskUnread::Fault(fault) => {
             let trap = Trap {
@@ -189,36 +196,31 @@ fn mask_unread(v: &Vcpu, why: MaskUnread) -> c_int {
                 htinst: fault.htinst,
             };
             redirect_trap(v, &trap);
-            1
+            Ok(Exit::Guest)
         }
-        MaskUnread::Retry => 1,
-        MaskUnread::Error(errno) => errno,
+        MaskUnread::Retry => Ok(Exit::Guest),
+        MaskUnread::Error(e) => Err(e),
     }
 }
 
-fn env(v: &Vcpu) -> SbiEnv {
+fn env(v: &mut OwnedVcpu<'_>) -> SbiEnv {
+    let online_vcpus = v.kvm_vcpu().kvm().online_vcpus();
     let c = v.ctx();
-    // SAFETY: Field copies out of the owner's context, without taking a
-    // reference (see VcpuContext); no notifier writes these fields.
-    let ids = unsafe { ((*c).sbi, (*c).mvendorid, (*c).marchid, (*c).mimpid) };
-    let (status, mvendorid, marchid, mimpid) = ids;
-    // SAFETY: The VM is live while its vCPU `v` is.
-    let online = unsafe { crate::glue::online_vcpus(v.kvm()) };
     SbiEnv {
-        sbi: status,
+        sbi: c.sbi,
         v01: cfg!(CONFIG_RISCV_SBI_V01),
-        mvendorid,
-        marchid,
-        mimpid,
+        mvendorid: c.mvendorid,
+        marchid: c.marchid,
+        mimpid: c.mimpid,
         impl_version: u64::from(bindings::LINUX_VERSION_CODE),
-        online_vcpus: online,
+        online_vcpus,
     }
 }
 
 /// Hands the call to userspace as `KVM_EXIT_RISCV_SBI`; the next
 /// `KVM_RUN` writes its answer back.
-fn forward_to_user(v: &Vcpu, run: &KvmRun<'_>, call: &SbiCall) {
-    v.count(Stat::EcallExit);
+fn forward_to_user(v: &mut OwnedVcpu<'_>, run: &KvmRun<'_>, call: &SbiCall) {
+    v.kvm_vcpu().count(Stat::EcallExit);
     let exit = call.forward_exit();
     run.set_sbi_exit(exit.extension_id, exit.function_id, exit.args, exit.ret);
     v.set_pending(PendingExit::Sbi);
@@ -232,20 +234,13 @@ fn system_event(v: &Vcpu, run: &KvmRun<'_>, kind: u32, reason: u64) {
 
 /// The vCPU of `v`'s VM with id `vcpu_id`.
 fn vcpu_by_id(v: &Vcpu, vcpu_id: u32) -> Option<&Vcpu> {
-    let id = i32::try_from(vcpu_id).ok()?;
-    // SAFETY: The VM is live while `v` is; the lookup is RCU-safe.
-    let raw = unsafe { bindings::kvm_riscv_glue_get_vcpu_by_id(v.kvm(), id) };
-    if raw.is_null() {
-        return None;
-    }
-    // SAFETY: A vCPU found in the VM is created and lives as long as it.
-    Some(unsafe { Vcpu::from_raw(raw) })
+    v.kvm_vcpu().kvm().vcpu_by_id(vcpu_id).map(Vcpu::of)
 }
 
 /// SBI IPI: a VS software interrupt to each selected hart.
 fn send_ipi(v: &Vcpu, hart_mask: u64, hart_mask_base: u64) -> SbiRet {
     let mut targets = sbi::IpiTargets::new(hart_mask, hart_mask_base);
-    Vm::of_vcpu(v).for_each_vcpu(|_, t| {
+    crate::vm::Vm::of_vcpu(v).for_each_vcpu(|_, t| {
         let id = t.id();
         if targets.selects(id) {
             t.set_interrupt(crate::vcpu::Irq::Soft);
@@ -265,5 +260,5 @@ fn remote_fence(v: &Vcpu, fence: sbi::RemoteFence, hart_mask: u64, hart_mask_bas
         base: hart_mask_base,
         mask: hart_mask,
     };
-    tlb::remote(Vm::of_vcpu(v), harts, fence.request());
+    tlb::remote(crate::vm::Vm::of_vcpu(v), harts, fence.request());
 }

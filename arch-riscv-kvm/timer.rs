@@ -10,9 +10,9 @@
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
-use kernel::types::Opaque;
 
 use crate::csr;
+use crate::glue::HrTimer;
 use crate::host::{read_time, timebase};
 use crate::logic::timer::{cycles_until_ns, ktime_from_ns};
 use crate::vcpu::{Irq, Vcpu};
@@ -22,10 +22,10 @@ use crate::vm::Vm;
 pub(crate) const NO_EVENT: u64 = u64::MAX;
 
 /// A vCPU's timer.
-#[pin_data(PinnedDrop)]
+#[pin_data]
 pub(crate) struct GuestTimer {
     #[pin]
-    hrtimer: Opaque<bindings::hrtimer>,
+    hrtimer: HrTimer,
     /// Next event, in guest `time` cycles.
     next: AtomicU64,
     /// An event is programmed (`KVM_RISCV_TIMER_STATE_ON`).
@@ -36,17 +36,12 @@ pub(crate) struct GuestTimer {
 
 impl GuestTimer {
     /// Where the hrtimer sits in a `GuestTimer`, for its callback.
-    pub(crate) const HRTIMER_OFFSET: usize = core::mem::offset_of!(GuestTimer, hrtimer);
+    pub(crate) const HRTIMER_OFFSET: usize =
+        core::mem::offset_of!(GuestTimer, hrtimer) + HrTimer::TIMER_OFFSET;
 
     pub(crate) fn new(sstc: bool) -> impl PinInit<Self> {
         pin_init!(GuestTimer {
-            hrtimer <- Opaque::ffi_init(|slot: *mut bindings::hrtimer| {
-                // SAFETY: `slot` is valid for writes and stays pinned.
-                unsafe {
-                    bindings::hrtimer_init(slot, bindings::CLOCK_MONOTONIC as _, bindings::hrtimer_mode_HRTIMER_MODE_REL);
-                    (*slot).function = Some(expired);
-                }
-            }),
+            hrtimer <- HrTimer::new(expired),
             next: AtomicU64::new(NO_EVENT),
             next_set: AtomicBool::new(false),
             sstc,
@@ -75,8 +70,7 @@ impl GuestTimer {
 
     /// Stops the hrtimer, waiting for a running callback.
     fn stop_hrtimer(&self) {
-        // SAFETY: The hrtimer was initialised in `new()`.
-        unsafe { bindings::hrtimer_cancel(self.hrtimer.get()) };
+        self.hrtimer.cancel();
     }
 
     /// Cancels the programmed event, keeping its time
@@ -91,29 +85,13 @@ impl GuestTimer {
         self.stop_hrtimer();
         let now = read_time().wrapping_add(vm.time_delta());
         let ns = cycles_until_ns(now, next, timebase());
-        // SAFETY: The hrtimer was initialised in `new()`; the callback
-        // only touches the vCPU, which cancels the timer before it dies.
-        unsafe {
-            bindings::hrtimer_start_range_ns(
-                self.hrtimer.get(),
-                ktime_from_ns(ns),
-                0,
-                bindings::hrtimer_mode_HRTIMER_MODE_REL,
-            )
-        };
+        self.hrtimer.start(ktime_from_ns(ns));
     }
 
     /// Whether the programmed event has passed (Sstc: the interrupt the
     /// hardware raises once the vCPU runs).
     pub(crate) fn expired(&self, vm: &Vm) -> bool {
         read_time().wrapping_add(vm.time_delta()) >= self.next()
-    }
-}
-
-#[pinned_drop]
-impl PinnedDrop for GuestTimer {
-    fn drop(self: Pin<&mut Self>) {
-        self.stop_hrtimer();
     }
 }
 
@@ -138,13 +116,12 @@ unsafe extern "C" fn expired(h: *mut bindings::hrtimer) -> bindings::hrtimer_res
         // (ONE_REG `compare`, or the VM's `time` moved back): the clamp
         // keeps a far wait from becoming a negative, back-to-back one.
         // SAFETY: `h` is this callback's own, running hrtimer.
-        unsafe { bindings::kvm_riscv_glue_hrtimer_forward_now(h, ktime_from_ns(left)) };
+        unsafe { HrTimer::forward_now(h, ktime_from_ns(left)) };
         return bindings::hrtimer_restart_HRTIMER_RESTART;
     }
     if t.sstc() {
         // The hardware raises the interrupt once the vCPU runs: wake it.
-        // SAFETY: `v` is live.
-        unsafe { bindings::kvm_vcpu_kick(v.raw()) };
+        v.kvm_vcpu().kick();
     } else {
         v.set_interrupt(Irq::Timer);
     }
@@ -158,10 +135,10 @@ pub(crate) fn set_next_event(v: &Vcpu, next: u64) {
     t.next.store(next, Ordering::Release);
     t.next_set.store(true, Ordering::Release);
     if t.sstc() {
-        let _cpu = crate::glue::NoPreempt::new();
-        // When loaded (KVM_RUN) vstimecmp is live; otherwise the next load
-        // writes it.
-        if v.is_loaded() {
+        let cpu = crate::glue::NoPreempt::new();
+        // Loaded on this CPU (the owner's KVM_RUN), vstimecmp is live;
+        // otherwise the next load writes it.
+        if v.kvm_vcpu().cpu() == crate::glue::smp_processor_id(&cpu) {
             csr::write::<csr::Vstimecmp>(next as usize);
         }
         return;

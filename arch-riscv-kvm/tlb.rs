@@ -14,12 +14,12 @@
 //! there first (`Vcpu::sanitize_local_tlb`).
 
 use crate::csr;
-use crate::glue::{self, Request};
+use crate::glue;
+use crate::kvm::{Request, VcpuBitmap, VcpuSrcu};
 use crate::logic::hfence::{hart_selected, FencePlan, FlushRange, FullFlush, HfenceKind};
 use crate::logic::sbi::FenceRequest;
 use crate::vcpu::Vcpu;
 use crate::vm::Vm;
-use kernel::bindings;
 
 /// The vCPUs a remote fence is for: the SBI hart mask `mask` relative to
 /// vCPU id `base`, or every vCPU if `base` is `u64::MAX`.
@@ -37,9 +37,6 @@ impl Harts {
     };
 }
 
-/// Words of a bitmap with one bit per possible vCPU index.
-const VCPU_BITMAP_WORDS: usize = (bindings::KVM_MAX_VCPUS as usize).div_ceil(64);
-
 fn flush_request(flush: FullFlush) -> Request {
     match flush {
         FullFlush::GvmaVmidAll => Request::HfenceGvmaVmidAll,
@@ -56,21 +53,19 @@ pub(crate) fn remote(vm: &Vm, harts: Harts, fence: FenceRequest) {
         FenceRequest::Flush(flush) => (flush_request(flush), None),
         FenceRequest::Queue(kind) => (Request::Hfence, Some(kind)),
     };
-    let mut targets = [0u64; VCPU_BITMAP_WORDS];
+    let mut targets = VcpuBitmap::new();
     vm.for_each_vcpu(|i, v| {
         if !hart_selected(harts.base, harts.mask, v.id()) {
             return;
         }
-        if let Some(word) = targets.get_mut(i / 64) {
-            *word |= 1 << (i % 64);
-        }
+        targets.set(i);
         if let Some(kind) = queued {
             if !v.queue_hfence(kind) {
                 req = flush_request(kind.fallback());
             }
         }
     });
-    glue::request_mask(vm.raw(), req, &targets);
+    vm.kvm().request_mask(req, &targets);
 }
 
 /// Has every vCPU of `vm` drop the G-stage translations of `changed`.
@@ -119,9 +114,9 @@ fn local(fence: HfenceKind, vmid: usize) {
     }
 }
 
-/// Runs `read`, an access of `v`'s task to guest memory through this
+/// Runs `read`, an access of the vCPU's task to guest memory through this
 /// hart's TLBs (HLV/HLVX: MMIO decode, legacy SBI hart masks), between
-/// the fences asked of `v` so far and those asked later.
+/// the fences asked of the vCPU so far and those asked later.
 ///
 /// A vCPU outside guest mode is not waited for by the fence requests of
 /// an MMU-notifier unmap, so without this a stale translation could let
@@ -130,17 +125,11 @@ fn local(fence: HfenceKind, vmid: usize) {
 /// (`READING_SHADOW_PAGE_TABLES`) with interrupts off until the read is
 /// done, so a request made meanwhile waits for it. `read` is given the
 /// proof that interrupts are off, which the unprivileged loads need.
-pub(crate) fn fenced_guest_read<R>(v: &Vcpu, read: impl FnOnce(&glue::IrqsOff) -> R) -> R {
-    let vcpu = v.raw();
-    let irqs = glue::IrqsOff::new();
-    // SAFETY: `v` is loaded and owned by this task (it is running an
-    // exit), and interrupts are off until `leave_guest_mode()` below.
-    unsafe { bindings::kvm_riscv_glue_begin_guest_read(vcpu) };
-    process_fence_requests(v);
-    let value = read(&irqs);
-    // SAFETY: Ends what `begin_guest_read()` started.
-    unsafe { bindings::kvm_riscv_glue_leave_guest_mode(vcpu) };
-    value
+pub(crate) fn fenced_guest_read<R>(
+    srcu: &VcpuSrcu<'_>,
+    read: impl FnOnce(&glue::IrqsOff) -> R,
+) -> R {
+    srcu.as_table_reader(|| process_fence_requests(Vcpu::of(srcu.vcpu())), read)
 }
 
 /// Carries out, on this hart, the TLB fences requested of `v`: the
@@ -149,27 +138,23 @@ pub(crate) fn fenced_guest_read<R>(v: &Vcpu, read: impl FnOnce(&glue::IrqsOff) -
 /// by the vCPU's task with the vCPU loaded (the VM's `hgatp` is this
 /// hart's), before entering the guest and before reading its memory.
 pub(crate) fn process_fence_requests(v: &Vcpu) {
-    let vcpu = v.raw();
-    // SAFETY: `vcpu` is live and owned by this task.
-    if !unsafe { glue::request_pending(vcpu) } {
+    let kv = v.kvm_vcpu();
+    if !kv.request_pending() {
         // The common case, without the preemption calls below.
         return;
     }
     let vm = Vm::of_vcpu(v);
-    // The fences must land on the hart the vCPU is loaded on.
+    // The fences must land on the hart the vCPU is loaded on; a request
+    // consumed here is carried out at once, on this hart.
     let _cpu = glue::NoPreempt::new();
-    // SAFETY: `vcpu` is live and owned by this task; a request consumed
-    // here is carried out at once, on this hart.
-    unsafe {
-        if glue::check_request(Request::HfenceGvmaVmidAll, vcpu) {
-            csr::local_hfence_gvma_vmid_all(vm.vmid());
-        }
-        if glue::check_request(Request::HfenceVvmaAll, vcpu) {
-            csr::local_hfence_vvma_all();
-        }
-        if glue::check_request(Request::Hfence, vcpu) {
-            process_queued(v, vm);
-        }
+    if kv.check_request(Request::HfenceGvmaVmidAll) {
+        csr::local_hfence_gvma_vmid_all(vm.vmid());
+    }
+    if kv.check_request(Request::HfenceVvmaAll) {
+        csr::local_hfence_vvma_all();
+    }
+    if kv.check_request(Request::Hfence) {
+        process_queued(v, vm);
     }
 }
 

@@ -5,7 +5,7 @@
 //! `logic::onereg` decides which ids exist and which errno a bad one gets,
 //! `logic::isa` the ISA rules; this module reads and writes the values.
 //! These ioctls run under the vCPU mutex with the vCPU not loaded, so the
-//! context is accessed directly.
+//! whole state is at hand (`OwnedVcpu::unloaded`).
 
 use kernel::bindings;
 use kernel::ffi::c_long;
@@ -21,7 +21,8 @@ use crate::logic::onereg::{
     SbiStateReg, StaReg, TimerReg, VcpuDesc,
 };
 use crate::logic::vscsr::Vsstatus;
-use crate::vcpu::{Vcpu, VcpuContext, VSIP_TO_HVIP_SHIFT, VSIP_VALID_MASK};
+use crate::vcpu::{OwnedVcpu, Vcpu, VSIP_TO_HVIP_SHIFT, VSIP_VALID_MASK};
+use crate::vcpu_context::{LoadState, VcpuContext};
 use crate::vm::Vm;
 
 /// `KVM_REG_RISCV_CORE` mode values.
@@ -47,7 +48,7 @@ fn desc(ctx: &VcpuContext) -> VcpuDesc {
 
 /// `KVM_GET_ONE_REG` / `KVM_SET_ONE_REG` / `KVM_GET_REG_LIST`;
 /// `None` for other ioctls.
-pub(crate) fn ioctl(v: &Vcpu, cmd: u32, arg: usize) -> Option<c_long> {
+pub(crate) fn ioctl(v: &mut OwnedVcpu<'_>, cmd: u32, arg: usize) -> Option<c_long> {
     const GET: u32 = kernel::ioctl::_IOW::<bindings::kvm_one_reg>(0xae, 0xab);
     const SET: u32 = kernel::ioctl::_IOW::<bindings::kvm_one_reg>(0xae, 0xac);
     const LIST: u32 = kernel::ioctl::_IOWR::<bindings::kvm_reg_list>(0xae, 0xb0);
@@ -78,23 +79,22 @@ fn id_error(e: onereg::RegIdError) -> Error {
     Error::from_errno(e.to_errno())
 }
 
-fn get(v: &Vcpu, reg: &bindings::kvm_one_reg) -> Result {
-    // SAFETY: Not loaded, and the task holds the vCPU mutex: see the
-    // module comment.
-    let ctx = unsafe { &*v.ctx() };
+fn get(v: &mut OwnedVcpu<'_>, reg: &bindings::kvm_one_reg) -> Result {
+    let vcpu = v.vcpu();
+    let (ctx, load) = v.unloaded().ok_or(EBUSY)?;
     let id = onereg::lookup(reg.id, &desc(ctx))
         .map_err(id_error)?
         .clamped(glue::array_index_nospec);
-    let value = read(v, ctx, id)?;
+    let value = read(vcpu, ctx, load, id)?;
     let size = id.size() as usize;
     let bytes = value.to_le_bytes();
     let mut writer = UserSlice::new(reg.addr as _, size).writer();
     writer.write_slice(bytes.get(..size).ok_or(EINVAL)?)
 }
 
-fn set(v: &Vcpu, reg: &bindings::kvm_one_reg) -> Result {
-    // SAFETY: As in `get()`.
-    let ctx = unsafe { &mut *v.ctx() };
+fn set(v: &mut OwnedVcpu<'_>, reg: &bindings::kvm_one_reg) -> Result {
+    let vcpu = v.vcpu();
+    let (ctx, load) = v.unloaded().ok_or(EBUSY)?;
     onereg::set_precheck(reg.id, &desc(ctx), ctx.ran_atleast_once).map_err(id_error)?;
     let size = onereg::reg_size(reg.id) as usize;
     let mut bytes = [0u8; 8];
@@ -104,10 +104,10 @@ fn set(v: &Vcpu, reg: &bindings::kvm_one_reg) -> Result {
     let id = onereg::lookup_set(reg.id, value, &desc(ctx))
         .map_err(id_error)?
         .clamped(glue::array_index_nospec);
-    write(v, ctx, id, value)
+    write(vcpu, ctx, load, id, value)
 }
 
-fn read(v: &Vcpu, ctx: &VcpuContext, id: RegId) -> Result<u64> {
+fn read(v: &Vcpu, ctx: &VcpuContext, load: &LoadState, id: RegId) -> Result<u64> {
     let caps = HostCaps::get();
     let g = &ctx.sw.guest;
     Ok(match id {
@@ -132,7 +132,7 @@ fn read(v: &Vcpu, ctx: &VcpuContext, id: RegId) -> Result<u64> {
             }
         },
         RegId::Csr(CsrReg::General(c)) => {
-            let s = &ctx.csr;
+            let s = &load.csr;
             (match c {
                 GeneralCsr::Sstatus => s.vsstatus.bits(),
                 GeneralCsr::Sie => s.vsie,
@@ -160,9 +160,9 @@ fn read(v: &Vcpu, ctx: &VcpuContext, id: RegId) -> Result<u64> {
         RegId::FpF(r) | RegId::FpD(r) => {
             let single = matches!(id, RegId::FpF(_));
             match r {
-                FpReg::Fcsr => u64::from(ctx.guest_fp.fcsr),
+                FpReg::Fcsr => u64::from(load.guest_fp.fcsr),
                 FpReg::F(n) => {
-                    let raw = ctx.guest_fp.f.get(n.get() as usize).copied().unwrap_or(0);
+                    let raw = load.guest_fp.f.get(n.get() as usize).copied().unwrap_or(0);
                     if single {
                         raw & 0xffff_ffff
                     } else {
@@ -185,7 +185,7 @@ fn isa_error(e: isa::IsaError) -> Error {
     Error::from_errno(e.to_errno())
 }
 
-fn write(v: &Vcpu, ctx: &mut VcpuContext, id: RegId, value: u64) -> Result {
+fn write(v: &Vcpu, ctx: &mut VcpuContext, load: &mut LoadState, id: RegId, value: u64) -> Result {
     let caps = HostCaps::get();
     let ran = ctx.ran_atleast_once;
     match id {
@@ -193,7 +193,7 @@ fn write(v: &Vcpu, ctx: &mut VcpuContext, id: RegId, value: u64) -> Result {
             ConfigReg::Isa => {
                 let w = isa::set_config_isa(&mut ctx.isa, &caps.isa, value, ran, VECTOR_ALLOWED)
                     .map_err(isa_error)?;
-                isa_changed(ctx, w);
+                isa_changed(ctx, load, w);
             }
             ConfigReg::ZicbomBlockSize if value != caps.cbom_block_size => return Err(EINVAL),
             ConfigReg::ZicbozBlockSize if value != caps.cboz_block_size => return Err(EINVAL),
@@ -231,7 +231,7 @@ fn write(v: &Vcpu, ctx: &mut VcpuContext, id: RegId, value: u64) -> Result {
         }
         RegId::Csr(CsrReg::General(c)) => {
             let value = value as usize;
-            let s = &mut ctx.csr;
+            let s = &mut load.csr;
             match c {
                 // Both WARL: the legal part of the value, as a hart would
                 // keep it (and not more, see logic::vscsr).
@@ -272,9 +272,9 @@ fn write(v: &Vcpu, ctx: &mut VcpuContext, id: RegId, value: u64) -> Result {
             }
         },
         RegId::FpF(r) | RegId::FpD(r) => match r {
-            FpReg::Fcsr => ctx.guest_fp.fcsr = value as u32,
+            FpReg::Fcsr => load.guest_fp.fcsr = value as u32,
             FpReg::F(n) => {
-                if let Some(f) = ctx.guest_fp.f.get_mut(n.get() as usize) {
+                if let Some(f) = load.guest_fp.f.get_mut(n.get() as usize) {
                     *f = if matches!(id, RegId::FpF(_)) {
                         // NaN-boxed, as a 32-bit value sits in a 64-bit
                         // register.
@@ -289,7 +289,7 @@ fn write(v: &Vcpu, ctx: &mut VcpuContext, id: RegId, value: u64) -> Result {
         RegId::IsaExt(r) => {
             let w = isa::set_reg(&mut ctx.isa, &caps.isa, r, value, ran, VECTOR_ALLOWED)
                 .map_err(isa_error)?;
-            isa_changed(ctx, w);
+            isa_changed(ctx, load, w);
         }
         RegId::SbiExt(r) => sbi_ext_set(ctx, r, value)?,
         RegId::SbiState(SbiStateReg::Sta(r)) => match r {
@@ -303,12 +303,12 @@ fn write(v: &Vcpu, ctx: &mut VcpuContext, id: RegId, value: u64) -> Result {
 
 /// After an ISA write: the FP extensions decide whether the guest starts
 /// with FP usable, as the C backend's FP reset does.
-fn isa_changed(ctx: &mut VcpuContext, w: IsaWrite) {
+fn isa_changed(ctx: &VcpuContext, load: &mut LoadState, w: IsaWrite) {
     if !w.needs_fp_reset() {
         return;
     }
-    ctx.fp = crate::vcpu::fp_width(&ctx.isa);
-    ctx.reset_fp();
+    load.fp = crate::vcpu::fp_width(&ctx.isa);
+    load.reset_fp();
 }
 
 fn sbi_ext_get(ctx: &VcpuContext, r: SbiExtReg) -> u64 {
@@ -357,9 +357,10 @@ fn sbi_ext_set(ctx: &mut VcpuContext, r: SbiExtReg, value: u64) -> Result {
     Ok(())
 }
 
-fn reg_list(v: &Vcpu, arg: usize) -> c_long {
-    // SAFETY: As in `get()`.
-    let ctx = unsafe { &*v.ctx() };
+fn reg_list(v: &mut OwnedVcpu<'_>, arg: usize) -> c_long {
+    let Some((ctx, _)) = v.unloaded() else {
+        return errno(bindings::EBUSY);
+    };
     let d = desc(ctx);
     let count = onereg::reg_count(&d);
     // struct kvm_reg_list: u64 n, then n u64 ids.
