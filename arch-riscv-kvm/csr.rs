@@ -113,6 +113,14 @@ unsafe impl GuestCsr for Vstval {}
 // SAFETY: Raises the VS timer interrupt only, delegated by `hideleg`.
 unsafe impl GuestCsr for Vstimecmp {}
 
+/// `asm!` with the options of every instruction below but `csrr`: it does
+/// not touch the stack, and leaves the FP flags alone.
+macro_rules! insn {
+    ($($args:tt)*) => {
+        asm!($($args)*, options(nostack, preserves_flags))
+    };
+}
+
 /// Reads CSR `C`.
 #[inline(always)]
 pub(crate) fn read<C: Csr>() -> usize {
@@ -120,10 +128,7 @@ pub(crate) fn read<C: Csr>() -> usize {
     // SAFETY: `csrr` of a hypervisor or VS-level CSR has no side effect and
     // touches no memory. The module refuses to load without the H extension,
     // so every CSR declared above exists whenever this runs.
-    unsafe {
-        asm!("csrr {value}, {csr}", csr = const C::NUM, value = out(reg) value,
-             options(nomem, nostack, preserves_flags))
-    };
+    unsafe { asm!("csrr {}, {}", out(reg) value, const C::NUM, options(nomem, nostack)) };
     value
 }
 
@@ -145,10 +150,7 @@ pub(crate) fn write<C: GuestCsr>(value: usize) {
 pub(crate) unsafe fn write_unchecked<C: Csr>(value: usize) {
     // SAFETY: The caller guarantees the new value is harmless to the host;
     // the instruction itself touches no memory.
-    unsafe {
-        asm!("csrw {csr}, {value}", csr = const C::NUM, value = in(reg) value,
-             options(nostack, preserves_flags))
-    };
+    unsafe { insn!("csrw {c}, {v}", c = const C::NUM, v = in(reg) value) };
 }
 
 /// Reads `vsstatus` (of the loaded guest, or the last one loaded).
@@ -200,10 +202,7 @@ pub(crate) fn write_vsatp(value: crate::logic::vscsr::Vsatp) {
 pub(crate) unsafe fn swap<C: Csr>(value: usize) -> usize {
     let old: usize;
     // SAFETY: As in `write_unchecked()`.
-    unsafe {
-        asm!("csrrw {old}, {csr}, {value}", csr = const C::NUM, value = in(reg) value,
-             old = lateout(reg) old, options(nostack, preserves_flags))
-    };
+    unsafe { insn!("csrrw {}, {}, {}", lateout(reg) old, const C::NUM, in(reg) value) };
     old
 }
 
@@ -212,10 +211,7 @@ pub(crate) unsafe fn swap<C: Csr>(value: usize) -> usize {
 #[inline(always)]
 pub(crate) fn local_hfence_gvma_vmid_all(vmid: usize) {
     // SAFETY: As in `local_hfence_gvma_all()`.
-    unsafe {
-        asm!(".insn r 0x73, 0, 0x31, x0, x0, {vmid}", vmid = in(reg) vmid,
-             options(nostack, preserves_flags))
-    };
+    unsafe { insn!(".insn r 0x73, 0, 0x31, x0, x0, {vmid}", vmid = in(reg) vmid) };
 }
 
 /// Flushes this CPU's G-stage TLB entries of guest `vmid` for the
@@ -225,10 +221,7 @@ pub(crate) fn local_hfence_gvma_vmid_all(vmid: usize) {
 pub(crate) fn local_hfence_gvma_vmid_gpa(gpa: u64, vmid: usize) {
     let operand = crate::logic::hfence::gvma_operand(gpa) as usize;
     // SAFETY: As in `local_hfence_gvma_all()`.
-    unsafe {
-        asm!(".insn r 0x73, 0, 0x31, x0, {gpa}, {vmid}", gpa = in(reg) operand, vmid = in(reg) vmid,
-             options(nostack, preserves_flags))
-    };
+    unsafe { insn!(".insn r 0x73, 0, 0x31, x0, {a}, {v}", a = in(reg) operand, v = in(reg) vmid) };
 }
 
 /// Flushes this CPU's VS-stage TLB entries of the guest currently in
@@ -236,12 +229,7 @@ pub(crate) fn local_hfence_gvma_vmid_gpa(gpa: u64, vmid: usize) {
 #[inline(always)]
 pub(crate) fn local_hfence_vvma_all() {
     // SAFETY: As in `local_hfence_gvma_all()`.
-    unsafe {
-        asm!(
-            ".insn r 0x73, 0, 0x11, x0, x0, x0",
-            options(nostack, preserves_flags)
-        )
-    };
+    unsafe { insn!(".insn r 0x73, 0, 0x11, x0, x0, x0") };
 }
 
 /// Flushes this CPU's VS-stage TLB entries of the guest currently in
@@ -250,10 +238,7 @@ pub(crate) fn local_hfence_vvma_all() {
 #[inline(always)]
 pub(crate) fn local_hfence_vvma_gva(gva: u64) {
     // SAFETY: As in `local_hfence_gvma_all()`.
-    unsafe {
-        asm!(".insn r 0x73, 0, 0x11, x0, {gva}, x0", gva = in(reg) gva,
-             options(nostack, preserves_flags))
-    };
+    unsafe { insn!(".insn r 0x73, 0, 0x11, x0, {gva}, x0", gva = in(reg) gva) };
 }
 
 /// Flushes this CPU's VS-stage TLB entries of the guest currently in
@@ -262,10 +247,7 @@ pub(crate) fn local_hfence_vvma_gva(gva: u64) {
 #[inline(always)]
 pub(crate) fn local_hfence_vvma_asid_gva(gva: u64, asid: u64) {
     // SAFETY: As in `local_hfence_gvma_all()`.
-    unsafe {
-        asm!(".insn r 0x73, 0, 0x11, x0, {gva}, {asid}", gva = in(reg) gva, asid = in(reg) asid,
-             options(nostack, preserves_flags))
-    };
+    unsafe { insn!(".insn r 0x73, 0, 0x11, x0, {a}, {s}", a = in(reg) gva, s = in(reg) asid) };
 }
 
 /// Flushes this CPU's VS-stage TLB entries of the guest currently in
@@ -273,10 +255,7 @@ pub(crate) fn local_hfence_vvma_asid_gva(gva: u64, asid: u64) {
 #[inline(always)]
 pub(crate) fn local_hfence_vvma_asid_all(asid: u64) {
     // SAFETY: As in `local_hfence_gvma_all()`.
-    unsafe {
-        asm!(".insn r 0x73, 0, 0x11, x0, x0, {asid}", asid = in(reg) asid,
-             options(nostack, preserves_flags))
-    };
+    unsafe { insn!(".insn r 0x73, 0, 0x11, x0, x0, {asid}", asid = in(reg) asid) };
 }
 
 /// Flushes this CPU's instruction cache (`fence.i`, spelled with `.insn`:
@@ -285,12 +264,7 @@ pub(crate) fn local_hfence_vvma_asid_all(asid: u64) {
 pub(crate) fn local_fence_i() {
     // SAFETY: Synchronises instruction fetch with prior stores; no other
     // effect.
-    unsafe {
-        asm!(
-            ".insn i 0x0f, 1, x0, x0, 0",
-            options(nostack, preserves_flags)
-        )
-    };
+    unsafe { insn!(".insn i 0x0f, 1, x0, x0, 0") };
 }
 
 /// Flushes this CPU's G-stage and VS-stage TLB entries for every VMID
@@ -300,10 +274,5 @@ pub(crate) fn local_hfence_gvma_all() {
     // SAFETY: Dropping cached guest translations cannot affect the host's
     // own translations or memory; the next guest access just walks the
     // tables again.
-    unsafe {
-        asm!(
-            ".insn r 0x73, 0, 0x31, x0, x0, x0",
-            options(nostack, preserves_flags)
-        )
-    };
+    unsafe { insn!(".insn r 0x73, 0, 0x31, x0, x0, x0") };
 }

@@ -43,10 +43,9 @@ pub(crate) fn exit_error_ratelimit() -> bool {
 /// 0, also on a mispredicted path. Out of line, so that the compiler
 /// cannot see through it and drop the clamp after a bounds check.
 pub(crate) fn array_index_nospec(index: usize, size: usize) -> usize {
+    let (index, size) = (index as c_ulong, size as c_ulong);
     // SAFETY: Pure arithmetic.
-    unsafe {
-        bindings::kvm_riscv_glue_array_index_nospec(index as c_ulong, size as c_ulong) as usize
-    }
+    unsafe { bindings::kvm_riscv_glue_array_index_nospec(index, size) as usize }
 }
 
 /// Keeps the current task on this CPU while alive.
@@ -150,14 +149,10 @@ pub(crate) fn host_extension_available(id: u32) -> bool {
 
 /// The machine's `mvendorid`, `marchid` and `mimpid`, from the firmware.
 pub(crate) fn sbi_machine_ids() -> (u64, u64, u64) {
-    // SAFETY: Plain SBI queries of the host firmware.
-    unsafe {
-        (
-            bindings::sbi_get_mvendorid() as u64,
-            bindings::sbi_get_marchid() as u64,
-            bindings::sbi_get_mimpid() as u64,
-        )
-    }
+    use bindings::{sbi_get_marchid, sbi_get_mimpid, sbi_get_mvendorid};
+    // SAFETY: Plain SBI queries of the host firmware, valid any time.
+    let ids = unsafe { [sbi_get_mvendorid(), sbi_get_marchid(), sbi_get_mimpid()] };
+    ids.map(|id| id as u64).into()
 }
 
 /// The host firmware's SBI version, as the kernel found it at boot.
@@ -175,15 +170,11 @@ pub(crate) fn sbi_probe_extension(eid: i32) -> bool {
 /// What the kernel found at boot: the Zicbom and Zicboz block sizes, the
 /// `satp` value of its page tables and the `time` frequency.
 pub(crate) fn boot_params() -> (u64, u64, u64, u64) {
+    use bindings::{riscv_cbom_block_size as CBOM, riscv_cboz_block_size as CBOZ};
+    use bindings::{riscv_timebase as TIMEBASE, satp_mode as SATP};
     // SAFETY: Set during boot, read-only afterwards.
-    unsafe {
-        (
-            u64::from(bindings::riscv_cbom_block_size),
-            u64::from(bindings::riscv_cboz_block_size),
-            bindings::satp_mode,
-            bindings::riscv_timebase as u64,
-        )
-    }
+    let (cbom, cboz, satp, timebase) = unsafe { (CBOM, CBOZ, SATP, TIMEBASE) };
+    (u64::from(cbom), u64::from(cboz), satp, timebase as u64)
 }
 
 /// Runs `f` on every online CPU and waits for all of them
@@ -199,16 +190,9 @@ pub(crate) fn on_each_cpu(f: fn()) {
         f();
     }
     let mut f = f;
+    let (info, online) = ((&raw mut f).cast(), &raw const bindings::__cpu_online_mask);
     // SAFETY: Runs `call` on every online CPU and waits; `f` outlives it.
-    unsafe {
-        bindings::on_each_cpu_cond_mask(
-            None,
-            Some(call),
-            (&raw mut f).cast(),
-            true,
-            &raw const bindings::__cpu_online_mask,
-        )
-    };
+    unsafe { bindings::on_each_cpu_cond_mask(None, Some(call), info, true, online) };
 }
 
 /// Whether the scheduler keeps per-task run delays (`CONFIG_SCHED_INFO`
@@ -238,16 +222,11 @@ pub(crate) unsafe fn free_page_phys(phys: u64) {
 /// Prints `args` at KERN_INFO as `kvm [<pid of current>]: <args>`.
 pub(crate) fn kvm_info_args(args: core::fmt::Arguments<'_>) {
     let pid = current!().pid();
+    let (format, args) = (c"\x016kvm [%i]: %pA".as_ptr(), core::ptr::from_ref(&args));
     // SAFETY: The format is NUL-terminated and consumes exactly an `int`
     // and a `%pA`, which takes a pointer to a `fmt::Arguments` that stays
     // alive for the call.
-    unsafe {
-        bindings::_printk(
-            c"\x016kvm [%i]: %pA".as_ptr(),
-            pid,
-            core::ptr::from_ref(&args).cast::<c_void>(),
-        )
-    };
+    unsafe { bindings::_printk(format, pid, args.cast::<c_void>()) };
 }
 
 /// An hrtimer on `CLOCK_MONOTONIC`, relative, run in hard interrupt
@@ -257,6 +236,9 @@ pub(crate) struct HrTimer {
     #[pin]
     timer: Opaque<bindings::hrtimer>,
 }
+
+/// Relative expiry, as every backend timer is armed.
+const HRTIMER_REL: bindings::hrtimer_mode = bindings::hrtimer_mode_HRTIMER_MODE_REL;
 
 /// An hrtimer callback.
 pub(crate) type HrTimerFn =
@@ -271,11 +253,11 @@ impl HrTimer {
     pub(crate) fn new(function: HrTimerFn) -> impl PinInit<Self> {
         pin_init!(HrTimer {
             timer <- Opaque::ffi_init(move |slot: *mut bindings::hrtimer| {
+                let clock = bindings::CLOCK_MONOTONIC as _;
                 // SAFETY: `slot` is valid for writes and stays pinned.
-                unsafe {
-                    bindings::hrtimer_init(slot, bindings::CLOCK_MONOTONIC as _, bindings::hrtimer_mode_HRTIMER_MODE_REL);
-                    (*slot).function = Some(function);
-                }
+                unsafe { bindings::hrtimer_init(slot, clock, HRTIMER_REL) };
+                // SAFETY: Initialised just above; not started yet.
+                unsafe { (*slot).function = Some(function) };
             }),
         })
     }
@@ -290,14 +272,7 @@ impl HrTimer {
     pub(crate) fn start(&self, ns: i64) {
         // SAFETY: Initialised in `new()`; the callback's owner cancels the
         // timer before it goes (`PinnedDrop`).
-        unsafe {
-            bindings::hrtimer_start_range_ns(
-                self.timer.get(),
-                ns,
-                0,
-                bindings::hrtimer_mode_HRTIMER_MODE_REL,
-            )
-        };
+        unsafe { bindings::hrtimer_start_range_ns(self.timer.get(), ns, 0, HRTIMER_REL) };
     }
 
     /// Moves the expiry of a timer whose callback is running to `ns` from
@@ -323,8 +298,7 @@ impl PinnedDrop for HrTimer {
 /// back a memslot with these flags: 0 or a negative errno, as
 /// `kvm_arch_prepare_memory_region()` returns it.
 pub(crate) fn check_slot_vmas(hva: usize, size: u64, writable: bool, logging: bool) -> c_int {
+    let (hva, size) = (hva as c_ulong, size as c_ulong);
     // SAFETY: Walks the current task's VMAs under its mmap lock.
-    unsafe {
-        bindings::kvm_riscv_glue_check_slot_vmas(hva as c_ulong, size as c_ulong, writable, logging)
-    }
+    unsafe { bindings::kvm_riscv_glue_check_slot_vmas(hva, size, writable, logging) }
 }

@@ -13,7 +13,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::prelude::*;
 
 use crate::glue::{self, Pages};
-use crate::kvm::{MmuCache, MmuLocked};
+use crate::kvm_mmu::{MmuCache, MmuLocked};
 use crate::logic::gstage::{GStageMode, PAGE_SHIFT};
 use crate::logic::hfence::FlushRange;
 use crate::logic::pte::{self, Perms, Pte};
@@ -277,14 +277,9 @@ impl Orphan {
     /// outside guest mode too).
     pub(crate) unsafe fn free(self) {
         // SAFETY: The entry was read from the tree when it was unlinked; the
-        // subtree is the orphan's alone now.
-        if let Some(table) = unsafe { table_of(self.entry, self.level, self.mode) } {
-            // SAFETY: Unreachable, by the caller's guarantee.
-            unsafe { free_subtables(table, self.level, self.mode) };
-        }
-        // SAFETY: A table page from a vCPU's page cache (the tree's
-        // invariant), unreachable by the caller's guarantee.
-        unsafe { glue::free_page_phys(self.entry.phys_addr()) };
+        // subtree is the orphan's alone now and unreachable, by the
+        // caller's guarantee.
+        unsafe { free_table(self.entry, self.level, self.mode) };
     }
 }
 
@@ -308,33 +303,45 @@ struct Walk<'a, F> {
 /// # Safety
 ///
 /// `table` must be a table of a tree (or orphan) that no hart and no walk
-/// reaches any more.
-unsafe fn free_subtables(table: Table, level: u32, mode: GStageMode) {
+/// reaches any more, and that nothing else frees.
+unsafe fn free_children(table: &Table, level: u32, mode: GStageMode) {
     if level == 0 {
         return;
     }
     for i in 0..table.len {
         let Some(slot) = table.entry(i) else { break };
-        let e = Pte(slot.load(Ordering::Relaxed));
-        if !e.is_table() {
-            continue;
+        let e = Pte(slot.swap(0, Ordering::Relaxed));
+        if e.is_table() {
+            // SAFETY: Read from the unreachable tree, which the caller
+            // owns, and unlinked just now.
+            unsafe { free_table(e, level - 1, mode) };
         }
-        // SAFETY: Read from the unreachable tree, which the caller owns.
-        if let Some(sub) = unsafe { table_of(e, level - 1, mode) } {
-            // SAFETY: As for `table`.
-            unsafe { free_subtables(sub, level - 1, mode) };
-        }
-        slot.store(0, Ordering::Relaxed);
-        // SAFETY: A table page from a vCPU's page cache (the tree's
-        // invariant) that nothing refers to any more.
-        unsafe { glue::free_page_phys(e.phys_addr()) };
     }
+}
+
+/// Frees the table `entry` points at, a table of `level`, and every table
+/// below it.
+///
+/// # Safety
+///
+/// `entry` must have been read from a tree (or orphan) that no hart and
+/// no walk reaches any more, and be freed by nothing else.
+unsafe fn free_table(entry: Pte, level: u32, mode: GStageMode) {
+    // SAFETY: The tree's pages are the caller's alone; the table and its
+    // children are unreachable (the caller's guarantee).
+    if let Some(table) = unsafe { table_of(entry, level, mode) } {
+        // SAFETY: As above.
+        unsafe { free_children(&table, level, mode) };
+    }
+    // SAFETY: A table page from a vCPU's page cache (the tree's
+    // invariant) that nothing refers to any more.
+    unsafe { glue::free_page_phys(entry.phys_addr()) };
 }
 
 impl Drop for GStage {
     fn drop(&mut self) {
         // SAFETY: Dropped with the VM: no vCPU, no hook and no hart walks
         // the tree any more.
-        unsafe { free_subtables(self.root(), pte::root_level(self.mode), self.mode) };
+        unsafe { free_children(&self.root(), pte::root_level(self.mode), self.mode) };
     }
 }

@@ -132,9 +132,9 @@ impl HostCaps {
         let (cbom_block_size, cboz_block_size, satp, timebase) = glue::boot_params();
         let caps = {
             // Probing writes this CPU's hgatp and reads it back: stay on it.
-            let _cpu = NoPreempt::new();
-            let gstage = probe_gstage_mode();
-            let implemented = probe_vmid_bits();
+            let cpu = NoPreempt::new();
+            let gstage = probe_gstage_mode(&cpu);
+            let implemented = probe_vmid_bits(&cpu);
             // The probes left translations tagged with junk VMIDs behind.
             csr::local_hfence_gvma_all();
             HostCaps {
@@ -172,31 +172,30 @@ fn host_isa() -> HostIsa {
     isa
 }
 
-/// Widest G-stage format `hgatp` accepts. Sv39x4 is mandatory with H.
-fn probe_gstage_mode() -> GStageMode {
-    let mut found = GStageMode::Sv39x4;
-    for mode in GStageMode::PROBE_ORDER {
-        // SAFETY: hgatp only steers guest translation; no guest runs on this
-        // CPU during module init, and the value is cleared again below.
-        unsafe { csr::write_unchecked::<csr::Hgatp>(mode.probe_value() as usize) };
-        if GStageMode::from_hgatp(csr::read::<csr::Hgatp>() as u64) == Some(mode) {
-            found = mode;
-            break;
-        }
-    }
-    // SAFETY: As above; 0 is the Bare mode hgatp holds outside a guest.
+/// Writes `value` to `hgatp` and returns what stuck, leaving `hgatp` Bare
+/// (0), as it is outside a guest. For the probes, with preemption off.
+fn hgatp_readback(_cpu: &NoPreempt, value: u64) -> u64 {
+    // SAFETY: hgatp only steers guest translation and HLV/HSV, which nothing
+    // issues during module init; the value is cleared again below, on this
+    // CPU (`_cpu`).
+    unsafe { csr::write_unchecked::<csr::Hgatp>(value as usize) };
+    let readback = csr::read::<csr::Hgatp>() as u64;
+    // SAFETY: As above; Bare is what hgatp holds outside a guest.
     unsafe { csr::write_unchecked::<csr::Hgatp>(0) };
-    found
+    readback
+}
+
+/// Widest G-stage format `hgatp` accepts. Sv39x4 is mandatory with H.
+fn probe_gstage_mode(cpu: &NoPreempt) -> GStageMode {
+    GStageMode::PROBE_ORDER
+        .into_iter()
+        .find(|&mode| GStageMode::from_hgatp(hgatp_readback(cpu, mode.probe_value())) == Some(mode))
+        .unwrap_or(GStageMode::Sv39x4)
 }
 
 /// VMID bits the hardware implements: write all ones, count what sticks.
-fn probe_vmid_bits() -> u32 {
-    // SAFETY: As in `probe_gstage_mode()`.
-    unsafe { csr::write_unchecked::<csr::Hgatp>(vmid::HGATP_VMID_MASK as usize) };
-    let readback = csr::read::<csr::Hgatp>() as u64;
-    // SAFETY: As in `probe_gstage_mode()`.
-    unsafe { csr::write_unchecked::<csr::Hgatp>(0) };
-    vmid::implemented_bits(readback)
+fn probe_vmid_bits(cpu: &NoPreempt) -> u32 {
+    vmid::implemented_bits(hgatp_readback(cpu, vmid::HGATP_VMID_MASK))
 }
 
 /// Sets this CPU up to run guests (`kvm_arch_enable_virtualization_cpu`).

@@ -23,6 +23,16 @@ pub(crate) struct KvmRun<'a> {
     _vcpu: PhantomData<&'a Vcpu>,
 }
 
+/// Reads the field at place `$($field)+` of the page.
+macro_rules! get {
+    ($run:expr, $($field:tt)+) => {
+        // SAFETY: The page is valid for reads, by the type invariant; every
+        // field of `struct kvm_run` is plain integer data, valid whatever
+        // bits userspace left in it (whichever union member it wrote).
+        unsafe { read_volatile(addr_of!((*$run.page).$($field)+)) }
+    };
+}
+
 /// Writes `$value` to the field at place `$($field)+` of the page.
 macro_rules! put {
     ($run:expr, $($field:tt)+) => {
@@ -46,8 +56,7 @@ impl<'a> KvmRun<'a> {
 
     /// The exit reason, as last written by the kernel or userspace.
     pub(crate) fn exit_reason(&self) -> u32 {
-        // SAFETY: The page is valid for reads, by the type invariant.
-        unsafe { read_volatile(addr_of!((*self.page).exit_reason)) }
+        get!(self, exit_reason)
     }
 
     /// Sets the exit reason of an exit without further data.
@@ -57,21 +66,17 @@ impl<'a> KvmRun<'a> {
 
     /// a0 and a1 as userspace completed a `KVM_EXIT_RISCV_SBI`.
     pub(crate) fn sbi_ret(&self) -> [c_ulong; 2] {
-        // SAFETY: As in `exit_reason()`; every bit pattern is an integer,
-        // whichever union member userspace last wrote.
-        unsafe { read_volatile(addr_of!((*self.page).__bindgen_anon_1.riscv_sbi.ret)) }
+        get!(self, __bindgen_anon_1.riscv_sbi.ret)
     }
 
     /// The data of a completed `KVM_EXIT_MMIO` load.
     pub(crate) fn mmio_data(&self) -> [u8; 8] {
-        // SAFETY: As in `sbi_ret()`.
-        unsafe { read_volatile(addr_of!((*self.page).__bindgen_anon_1.mmio.data)) }
+        get!(self, __bindgen_anon_1.mmio.data)
     }
 
     /// The CSR's old value as userspace completed a `KVM_EXIT_RISCV_CSR`.
     pub(crate) fn csr_ret_value(&self) -> u64 {
-        // SAFETY: As in `sbi_ret()`.
-        unsafe { read_volatile(addr_of!((*self.page).__bindgen_anon_1.riscv_csr.ret_value)) as u64 }
+        get!(self, __bindgen_anon_1.riscv_csr.ret_value) as u64
     }
 
     /// Reports a CSR access for userspace to emulate.

@@ -11,7 +11,8 @@ use kernel::prelude::*;
 use crate::csr;
 use crate::gstage::MapChange;
 use crate::host::HostCaps;
-use crate::kvm::{self, MmuLocked, PfnError, VcpuSrcu};
+use crate::kvm_mmu::{MmuGuard, MmuLocked};
+use crate::kvm_srcu::{self, PfnError, VcpuSrcu};
 use crate::logic::gstage::{GStageMode, PAGE_SHIFT};
 use crate::logic::hfence::FlushRange;
 use crate::logic::pte::{self, Perms, Pte, SlotSpan};
@@ -67,7 +68,7 @@ impl Vm {
         let page = match srcu.pin_pfn(block_gfn, is_write) {
             Ok(page) => page,
             Err(PfnError::HwPoison) => {
-                kvm::send_hwpoison(hva, info.page_shift);
+                kvm_srcu::send_hwpoison(hva, info.page_shift);
                 return Ok(true);
             }
             Err(PfnError::SigPending) => return Err(EINTR),
@@ -85,7 +86,7 @@ impl Vm {
         let mut result = Ok(true);
         let mut changed = FlushRange::EMPTY;
         let mut orphan = None;
-        let lock = self.kvm().lock_mmu();
+        let lock = MmuGuard::lock(self.kvm());
         if !lock.invalidate_retry(info.mmu_seq) {
             let (mut level, mut map_pfn) = (level, pfn);
             if maybe_thp {
@@ -158,14 +159,10 @@ impl Vm {
     /// waits for it or for the CPU (a whole-VM walk is millions of
     /// entries). What changed is fenced once, at the end, or before the
     /// lock goes: whoever takes it next and finds the entries changed must
-    /// be able to rely on no TLB holding the old ones.
-    ///
-    /// # Safety
-    ///
-    /// The caller may sleep and let `lock` be dropped meanwhile, and `op`
-    /// keeps the table consistent when other lock holders run between
-    /// chunks.
-    unsafe fn leaves_resched(
+    /// be able to rely on no TLB holding the old ones. `op` rewrites single
+    /// leaves, so the table stays consistent for other lock holders, and
+    /// the walk resumes from the root.
+    fn leaves_resched(
         &self,
         lock: &mut MmuLocked<'_>,
         start: u64,
@@ -182,9 +179,7 @@ impl Vm {
             let Some(next) = walked.resume else { break };
             if lock.needbreak() {
                 tlb::remote_gvma(self, core::mem::replace(&mut unfenced, FlushRange::EMPTY));
-                // SAFETY: The caller may sleep and lets the lock go; the
-                // walk resumes from the root: tables may change meanwhile.
-                unsafe { lock.cond_resched() };
+                lock.cond_resched();
             }
             at = next;
         }
@@ -195,10 +190,8 @@ impl Vm {
     /// (the caller may sleep, and no fault maps the range again meanwhile:
     /// the memslot is gone or invalidated, or the mm is).
     fn unmap_and_flush(&self, start: u64, end: u64) {
-        let mut lock = self.kvm().lock_mmu();
-        // SAFETY: Both callers may sleep, the lock is ours to drop, and
-        // clearing entries keeps the table consistent.
-        unsafe { self.leaves_resched(&mut lock, start, end, |_| Some(Pte(0))) };
+        let mut lock = MmuGuard::lock(self.kvm());
+        self.leaves_resched(&mut lock, start, end, |_| Some(Pte(0)));
     }
 }
 
@@ -279,11 +272,10 @@ unsafe extern "C" fn kvm_arch_commit_memory_region(
         return;
     }
     let (start, end) = slot_range(new);
-    let mut lock = vm.kvm().lock_mmu();
-    // SAFETY: A memslot commit may sleep and the lock is ours. A fault
-    // between two chunks that makes an entry writable again also logs the
-    // page.
-    unsafe { vm.leaves_resched(&mut lock, start, end, |p| Some(p.with_write_protect())) };
+    let mut lock = MmuGuard::lock(vm.kvm());
+    // A fault between two chunks that makes an entry writable again also
+    // logs the page.
+    vm.leaves_resched(&mut lock, start, end, |p| Some(p.with_write_protect()));
 }
 
 /// A memslot is freed: nothing is kept per memslot.
@@ -326,7 +318,8 @@ unsafe extern "C" fn kvm_arch_flush_shadow_memslot(
     vm.unmap_and_flush(start, end);
 }
 
-/// The VM and range of an MMU-notifier hook, and the lock its caller holds.
+/// The VM and range of an MMU-notifier hook, and the lock its caller
+/// holds, which the hook may drop for a moment if `range->may_block`.
 ///
 /// # Safety
 ///
@@ -337,8 +330,9 @@ unsafe fn notifier_args<'a>(
 ) -> (&'a Vm, &'a bindings::kvm_gfn_range, MmuLocked<'a>) {
     // SAFETY: As the caller guarantees.
     let (vm, range) = unsafe { (Vm::from_raw(kvm), &*range) };
-    // SAFETY: The caller holds mmu_lock.
-    let lock = unsafe { MmuLocked::assume(vm.kvm()) };
+    // SAFETY: Generic KVM's contract for the notifier hooks: mmu_lock held,
+    // and a blocking range lets the hook drop it for a moment.
+    let lock = unsafe { MmuLocked::assume(vm.kvm(), range.may_block) };
     (vm, range, lock)
 }
 
@@ -358,9 +352,9 @@ unsafe extern "C" fn kvm_unmap_gfn_range(
     let (vm, range, mut lock) = unsafe { notifier_args(kvm, range) };
     let (start, end) = gfn_range(range);
     if range.may_block {
-        // SAFETY: The caller lets mmu_lock be dropped; the invalidation in
-        // progress keeps faults from mapping the range.
-        unsafe { vm.leaves_resched(&mut lock, start, end, |_| Some(Pte(0))) };
+        // The invalidation in progress keeps faults from mapping the range
+        // while the lock is dropped.
+        vm.leaves_resched(&mut lock, start, end, |_| Some(Pte(0)));
     } else {
         let changed = vm.leaves(&lock, start, end, |_| Some(Pte(0)));
         // Fenced before the lock goes: a concurrent invalidation of the
@@ -373,18 +367,12 @@ unsafe extern "C" fn kvm_unmap_gfn_range(
 
 /// Whether any page of `range` was accessed since last asked; with
 /// `clear`, also forgets that it was.
-///
-/// # Safety
-///
-/// As for `kvm_unmap_gfn_range()`.
-unsafe fn young(kvm: *mut bindings::kvm, range: *mut bindings::kvm_gfn_range, clear: bool) -> bool {
-    // SAFETY: The caller guarantees all of it.
-    let (vm, range, lock) = unsafe { notifier_args(kvm, range) };
+fn young(vm: &Vm, range: &bindings::kvm_gfn_range, lock: &MmuLocked<'_>, clear: bool) -> bool {
     let (start, end) = gfn_range(range);
     let mut young = false;
     // Like the primary MMU's, a cleared accessed bit is not fenced: a
     // TLB that still has the translation only delays the next aging.
-    let _ = vm.leaves(&lock, start, end, |p| {
+    let _ = vm.leaves(lock, start, end, |p| {
         young |= p.accessed();
         clear.then(|| p.with_accessed_cleared())
     });
@@ -401,8 +389,9 @@ unsafe extern "C" fn kvm_age_gfn(
     kvm: *mut bindings::kvm,
     range: *mut bindings::kvm_gfn_range,
 ) -> bool {
-    // SAFETY: Forwarded from the caller.
-    unsafe { young(kvm, range, true) }
+    // SAFETY: The caller guarantees all of it.
+    let (vm, range, lock) = unsafe { notifier_args(kvm, range) };
+    young(vm, range, &lock, true)
 }
 
 /// MMU notifier: whether any page of a range was accessed.
@@ -415,8 +404,9 @@ unsafe extern "C" fn kvm_test_age_gfn(
     kvm: *mut bindings::kvm,
     range: *mut bindings::kvm_gfn_range,
 ) -> bool {
-    // SAFETY: Forwarded from the caller.
-    unsafe { young(kvm, range, false) }
+    // SAFETY: The caller guarantees all of it.
+    let (vm, range, lock) = unsafe { notifier_args(kvm, range) };
+    young(vm, range, &lock, false)
 }
 
 /// Dirty logging: write-protect the pages of `mask` again (mmu_lock held
@@ -435,10 +425,10 @@ unsafe extern "C" fn kvm_arch_mmu_enable_log_dirty_pt_masked(
     if mask == 0 {
         return;
     }
-    // SAFETY: The caller guarantees all of it.
+    // SAFETY: The caller guarantees all of it; it does not let the lock go.
     let (vm, slot) = unsafe { (Vm::from_raw(kvm), &*slot) };
-    // SAFETY: The caller holds mmu_lock.
-    let lock = unsafe { MmuLocked::assume(vm.kvm()) };
+    // SAFETY: As above.
+    let lock = unsafe { MmuLocked::assume(vm.kvm(), false) };
     let base = slot.base_gfn + gfn_offset;
     let first = base + u64::from(mask.trailing_zeros());
     let last = base + u64::from(63 - mask.leading_zeros());

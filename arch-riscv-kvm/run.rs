@@ -9,8 +9,9 @@ use kernel::prelude::*;
 
 use crate::csr;
 use crate::glue::NoPreempt;
-use crate::kvm::{GuestMode, Request, Stat, VcpuSrcu};
+use crate::kvm::{Request, Stat};
 use crate::kvm_run::KvmRun;
+use crate::kvm_srcu::{GuestMode, VcpuSrcu};
 use crate::switch;
 use crate::trap::{Exit, Trap};
 use crate::vcpu::OwnedVcpu;
@@ -43,7 +44,7 @@ fn run(v: &mut OwnedVcpu<'_>) -> Result {
     }
     // SAFETY: This task owns the vCPU (`v`) and holds no other SRCU guard
     // of it: KVM_RUN takes one, here, for its whole length.
-    let mut srcu = unsafe { v.vcpu().kvm_vcpu().srcu_read_lock() };
+    let mut srcu = unsafe { VcpuSrcu::lock(v.vcpu().kvm_vcpu()) };
     complete_user_exit(v, &run);
     if !v.kvm_vcpu().wants_to_run() {
         return Err(EINTR);

@@ -8,8 +8,9 @@
 use kernel::bindings;
 use kernel::prelude::*;
 
-use crate::kvm::{Stat, VcpuSrcu};
+use crate::kvm::Stat;
 use crate::kvm_run::KvmRun;
+use crate::kvm_srcu::VcpuSrcu;
 use crate::logic::sbi::{self, Completion, LegacyHartMask, SbiCall, SbiEnv, SbiOutcome, SbiRet};
 use crate::switch::{self, UnprivTrap};
 use crate::tlb;
@@ -37,7 +38,7 @@ pub(crate) fn ecall(
             return Ok(Exit::User);
         }
         SbiOutcome::SetTimer { next_cycle } => {
-            crate::timer::set_next_event(v, next_cycle);
+            v.set_timer(next_cycle);
             SbiRet::ok(0)
         }
         SbiOutcome::SendIpi {
@@ -82,7 +83,7 @@ pub(crate) fn ecall(
             SbiRet::ok(0)
         }
         SbiOutcome::LegacySetTimer { next_cycle } => {
-            crate::timer::set_next_event(v, next_cycle);
+            v.set_timer(next_cycle);
             SbiRet::ok(0)
         }
         SbiOutcome::LegacyClearIpi => {

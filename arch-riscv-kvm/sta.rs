@@ -11,7 +11,7 @@
 use kernel::bindings;
 
 use crate::glue;
-use crate::kvm::VcpuSrcu;
+use crate::kvm_srcu::VcpuSrcu;
 use crate::logic::sbi::{self, SbiRet};
 use crate::vcpu::OwnedVcpu;
 use crate::vcpu_context::STA_NO_SHMEM;

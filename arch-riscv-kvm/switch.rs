@@ -439,25 +439,40 @@ pub(crate) unsafe fn switch_to_guest(area: &mut SwitchArea) {
     unsafe { kernel::bindings::kvm_riscv_glue_enter_exit(core::ptr::from_mut(area).cast()) };
 }
 
-/// Which FP extension the guest has, hence the register width to move.
+/// An FP register width the host has (F: 32 bits, D: 64 bits), hence a
+/// register file [`fp_save`] and [`fp_restore`] can move.
+///
+/// INVARIANT: every hart has the extension the width needs, so the
+/// instructions that move it exist.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FpWidth {
-    /// F only: 32-bit registers.
-    Single,
-    /// D: 64-bit registers.
-    Double,
+pub(crate) struct FpWidth {
+    double: bool,
+}
+
+impl FpWidth {
+    /// D's width, if the host has D.
+    pub(crate) fn double() -> Option<Self> {
+        // INVARIANT: Checked just here.
+        crate::glue::host_has_extension(b'd').then_some(FpWidth { double: true })
+    }
+
+    /// F's width, if the host has F.
+    pub(crate) fn single() -> Option<Self> {
+        // INVARIANT: Checked just here.
+        crate::glue::host_has_extension(b'f').then_some(FpWidth { double: false })
+    }
 }
 
 /// Saves this CPU's FP register file into `fp`.
 pub(crate) fn fp_save(fp: &mut FpRegs, width: FpWidth) {
-    // SAFETY: The routines only access `*fp` and restore sstatus.FS; the
-    // module only runs guests on hosts with the extension being used.
-    unsafe {
-        match width {
-            FpWidth::Double => kvm_riscv_rs_fp_d_save(fp),
-            FpWidth::Single => kvm_riscv_rs_fp_f_save(fp),
-        }
-    }
+    let save = if width.double {
+        kvm_riscv_rs_fp_d_save
+    } else {
+        kvm_riscv_rs_fp_f_save
+    };
+    // SAFETY: The routine only accesses `*fp` and restores sstatus.FS; the
+    // host has its extension (`FpWidth`'s invariant).
+    unsafe { save(fp) };
 }
 
 /// Loads this CPU's FP register file from `fp`.
@@ -467,13 +482,13 @@ pub(crate) fn fp_save(fp: &mut FpRegs, width: FpWidth) {
 /// Whatever the registers held must be saved already: they belong to the
 /// current host task or to a guest.
 pub(crate) unsafe fn fp_restore(fp: &FpRegs, width: FpWidth) {
+    let restore = if width.double {
+        kvm_riscv_rs_fp_d_restore
+    } else {
+        kvm_riscv_rs_fp_f_restore
+    };
     // SAFETY: As in `fp_save()`; the caller saved the previous contents.
-    unsafe {
-        match width {
-            FpWidth::Double => kvm_riscv_rs_fp_d_restore(fp),
-            FpWidth::Single => kvm_riscv_rs_fp_f_restore(fp),
-        }
-    }
+    unsafe { restore(fp) };
 }
 
 /// What a trap taken while reading guest memory reported.

@@ -15,7 +15,8 @@
 
 use crate::csr;
 use crate::glue;
-use crate::kvm::{Request, VcpuBitmap, VcpuSrcu};
+use crate::kvm::{Request, VcpuBitmap};
+use crate::kvm_srcu::VcpuSrcu;
 use crate::logic::hfence::{hart_selected, FencePlan, FlushRange, FullFlush, HfenceKind};
 use crate::logic::sbi::FenceRequest;
 use crate::vcpu::Vcpu;

@@ -10,7 +10,7 @@ use kernel::prelude::*;
 use crate::context::sstatus;
 use crate::csr;
 use crate::glue::NoPreempt;
-use crate::kvm::VcpuSrcu;
+use crate::kvm_srcu::VcpuSrcu;
 use crate::logic::insn::TrappedInsn;
 use crate::switch;
 use crate::vcpu::OwnedVcpu;

@@ -24,12 +24,14 @@ use kernel::sync::{new_spinlock, SpinLock};
 use crate::context::{hstatus, sstatus, GuestRegs};
 use crate::csr;
 use crate::glue::{self, NoPreempt};
-use crate::kvm::{KvmVcpu, Request, VcpuSrcu};
+use crate::kvm::{KvmVcpu, Request};
+use crate::kvm_srcu::VcpuSrcu;
 use crate::logic::hfence::{HfenceKind, HfenceQueue};
 use crate::logic::irq::IrqState;
 use crate::logic::isa::{self, VcpuIsa};
+use crate::logic::timer::ktime_from_ns;
 use crate::switch::{self, FpWidth};
-use crate::timer::{self, GuestTimer};
+use crate::timer::{GuestTimer, NO_EVENT};
 use crate::vcpu_context::{LoadState, PendingExit, VcpuContext, STA_NO_SHMEM};
 
 /// A vCPU: generic KVM's `struct kvm_vcpu` followed by the backend's state.
@@ -135,7 +137,7 @@ impl VcpuArch {
             irqs: AtomicU64::new(0),
             vsie: AtomicUsize::new(0),
             in_kernel: AtomicBool::new(true),
-            timer <- GuestTimer::new(caps.isa.has(isa::HostExtId::SSTC)),
+            timer <- GuestTimer::new(caps.isa.has(isa::HostExtId::SSTC), timer_expired),
             hfences <- new_spinlock!(HfenceQueue::new(), "VcpuArch::hfences"),
         })
     }
@@ -174,8 +176,8 @@ impl Vcpu {
 
     /// The vCPU's arch part, for the pin-init of `kvm_arch_vcpu_create()`.
     pub(crate) fn arch_slot(vcpu: *mut bindings::kvm_vcpu) -> *mut VcpuArch {
-        // SAFETY: Address arithmetic within the container, no access.
-        unsafe { &raw mut (*Self::container(vcpu)).arch }
+        let offset = core::mem::offset_of!(Vcpu, arch);
+        Self::container(vcpu).wrapping_byte_add(offset).cast()
     }
 
     /// The vCPU's id (`KVM_CREATE_VCPU`'s argument, the guest's hart id).
@@ -187,8 +189,27 @@ impl Vcpu {
     /// dereferenced: on the owner's task with preemption disabled, or with
     /// the vCPU not loaded, and no other reference into it live (the load
     /// and put hooks, and [`OwnedVcpu`]).
-    pub(crate) fn load_state(&self) -> *mut LoadState {
+    fn load_state(&self) -> *mut LoadState {
         self.arch.load.get()
+    }
+
+    /// The vCPU behind `vcpu` and its load state, for the load and put
+    /// hooks.
+    ///
+    /// # Safety
+    ///
+    /// `vcpu` must be a created vCPU, the caller a load or put hook: on the
+    /// vCPU's owner task, preemption disabled, for `'a`.
+    pub(crate) unsafe fn for_load_hook<'a>(
+        vcpu: *mut bindings::kvm_vcpu,
+    ) -> (&'a Vcpu, &'a mut LoadState) {
+        // SAFETY: The caller guarantees `vcpu` is created.
+        let v = unsafe { Vcpu::from_raw(vcpu) };
+        // SAFETY: Preemption is off on the owner's task: the owner's code
+        // holds no reference into the load state (it only takes one with
+        // preemption off, or unloaded) and no other hook runs until this
+        // one returns.
+        (v, unsafe { &mut *v.load_state() })
     }
 
     /// Queues `fence` for the vCPU to perform before it next enters the
@@ -219,6 +240,44 @@ impl Vcpu {
         // SAFETY: `h` is the hrtimer of the `GuestTimer` of a live `Vcpu`,
         // by the caller's promise, so it sits `timer_off` into that Vcpu.
         unsafe { &*h.cast::<u8>().sub(timer_off).cast::<Vcpu>() }
+    }
+
+    /// SBI `set_timer` (and the TIMER ONE_REG state write): program the
+    /// next event at guest time `next`.
+    pub(crate) fn set_timer(&self, next: u64) {
+        let t = self.timer();
+        t.program(next);
+        if t.sstc() {
+            let cpu = NoPreempt::new();
+            // Loaded on this CPU (the owner's KVM_RUN), vstimecmp is live;
+            // otherwise the next load writes it.
+            if self.kvm_vcpu.cpu() == glue::smp_processor_id(&cpu) {
+                csr::write::<csr::Vstimecmp>(next as usize);
+            }
+            return;
+        }
+        // Without Sstc the VS timer interrupt is the emulated comparator's
+        // output: pending exactly while guest time is at or past `next`. A
+        // deadline already reached (`set_timer(0)`, a time gone) makes it
+        // pending before the call returns, as the SBI specification has it
+        // and as `vstimecmp` does. Upstream arms a zero-length hrtimer
+        // instead, and its guest finds the bit set on return only if that
+        // hrtimer fires before the vCPU re-enters (this backend did the
+        // same and lost the race: selftests/sbi_time.c, `set_timer(now -
+        // 1)`).
+        let delta = crate::vm::Vm::of_vcpu(self).time_delta();
+        if next != NO_EVENT && t.expired(delta) {
+            t.stop_hrtimer();
+            self.set_interrupt(Irq::Timer);
+            return;
+        }
+        self.unset_interrupt(Irq::Timer);
+        if next == NO_EVENT {
+            t.stop_hrtimer();
+        } else {
+            // `arm()` stops the hrtimer first.
+            t.arm(delta, next);
+        }
     }
 
     /// Applies `f` to the pending-interrupt state atomically; returns the
@@ -334,6 +393,38 @@ impl Vcpu {
         self.kvm_vcpu.make_request(Request::Sleep);
         self.kvm_vcpu.kick();
     }
+}
+
+/// The hrtimer callback of a vCPU's timer (hard interrupt context).
+///
+/// # Safety
+///
+/// `h` is the hrtimer of a live vCPU's `GuestTimer` (it is cancelled
+/// before the vCPU is freed).
+unsafe extern "C" fn timer_expired(h: *mut bindings::hrtimer) -> bindings::hrtimer_restart {
+    // SAFETY: By the function's contract.
+    let v = unsafe { Vcpu::from_hrtimer(h) };
+    let t = v.timer();
+    // The hrtimer's clock and the `time` counter drift apart, and the
+    // conversion rounds down: if the deadline is not there yet, wait for
+    // the rest rather than deliver early (or, with Sstc, wake a vCPU that
+    // would find nothing pending and sleep forever).
+    let left = t.remaining_ns(crate::vm::Vm::of_vcpu(v).time_delta());
+    if left > 0 {
+        // The deadline can have moved far out since the timer was armed
+        // (ONE_REG `compare`, or the VM's `time` moved back): the clamp
+        // keeps a far wait from becoming a negative, back-to-back one.
+        // SAFETY: `h` is this callback's own, running hrtimer.
+        unsafe { glue::HrTimer::forward_now(h, ktime_from_ns(left)) };
+        return bindings::hrtimer_restart_HRTIMER_RESTART;
+    }
+    if t.sstc() {
+        // The hardware raises the interrupt once the vCPU runs: wake it.
+        v.kvm_vcpu.kick();
+    } else {
+        v.set_interrupt(Irq::Timer);
+    }
+    bindings::hrtimer_restart_HRTIMER_NORESTART
 }
 
 /// Powers off every vCPU of `v`'s VM and waits until none is in the
@@ -504,7 +595,7 @@ impl<'a> OwnedVcpu<'a> {
         }
         let in_kernel = ctx.sw.guest.sstatus & sstatus::SPP != 0;
         vcpu.arch.in_kernel.store(in_kernel, Ordering::Relaxed);
-        timer::sync(vcpu);
+        vcpu.timer().sync();
     }
 
     /// Resets the hart to its reset state (power-on via SBI HSM), loaded
@@ -527,7 +618,7 @@ impl<'a> OwnedVcpu<'a> {
         ctx.sta_shmem = STA_NO_SHMEM;
         ctx.sta_last_steal = 0;
         vcpu.arch.irqs.store(0, Ordering::Release);
-        timer::reset(vcpu);
+        vcpu.timer().reset();
         if loaded {
             load_state_on_cpu(vcpu, load, glue::smp_processor_id(&cpu));
         }
@@ -576,7 +667,7 @@ pub(crate) fn load_state_on_cpu(vcpu: &Vcpu, s: &mut LoadState, cpu: i32) {
     let vm = crate::vm::Vm::of_vcpu(vcpu);
     csr::write::<csr::Htimedelta>(vm.time_delta() as usize);
     vm.load_hgatp();
-    timer::load(vcpu);
+    vcpu.timer().load();
     // The task waited to run until now: account it as stolen.
     vcpu.kvm_vcpu().make_request(Request::StealUpdate);
     if let (Some(host), Some(guest)) = (s.host_fp, s.fp) {
@@ -603,7 +694,7 @@ pub(crate) fn put_state_from_cpu(vcpu: &Vcpu, s: &mut LoadState) {
         // SAFETY: The guest's registers are saved (or unchanged).
         unsafe { switch::fp_restore(&s.host_fp_regs, host) };
     }
-    timer::put(vcpu);
+    vcpu.timer().put();
     let c = &mut s.csr;
     c.vsstatus = csr::read_vsstatus();
     c.vsie = csr::read::<csr::Vsie>();
@@ -619,9 +710,9 @@ pub(crate) fn put_state_from_cpu(vcpu: &Vcpu, s: &mut LoadState) {
 /// The FP register width of a guest with `isa`: D, else F, else none.
 pub(crate) fn fp_width(isa: &VcpuIsa) -> Option<FpWidth> {
     if isa.has(isa::HostExtId::D) {
-        Some(FpWidth::Double)
+        FpWidth::double()
     } else if isa.has(isa::HostExtId::F) {
-        Some(FpWidth::Single)
+        FpWidth::single()
     } else {
         None
     }
@@ -629,11 +720,5 @@ pub(crate) fn fp_width(isa: &VcpuIsa) -> Option<FpWidth> {
 
 /// The FP register width of the host, which its registers are saved with.
 fn host_fp_width() -> Option<FpWidth> {
-    if glue::host_has_extension(b'd') {
-        Some(FpWidth::Double)
-    } else if glue::host_has_extension(b'f') {
-        Some(FpWidth::Single)
-    } else {
-        None
-    }
+    FpWidth::double().or_else(FpWidth::single)
 }

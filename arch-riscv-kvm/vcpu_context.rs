@@ -22,7 +22,7 @@
 //! around each entry, with preemption off.
 
 use crate::context::{sstatus, FpRegs, SwitchArea};
-use crate::kvm::MmuCache;
+use crate::kvm_mmu::MmuCache;
 use crate::logic::insn::Width;
 use crate::logic::isa::VcpuIsa;
 use crate::logic::onereg::SbiExtStatuses;

@@ -7,8 +7,8 @@ use kernel::bindings;
 use kernel::prelude::*;
 
 use crate::context::hstatus;
-use crate::kvm::VcpuSrcu;
 use crate::kvm_run::KvmRun;
+use crate::kvm_srcu::VcpuSrcu;
 use crate::trap::{self, cause, redirect_trap, report_exit_error, Exit, Trap};
 use crate::vcpu::OwnedVcpu;
 use crate::vcpu_insn;

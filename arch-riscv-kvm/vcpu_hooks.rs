@@ -11,7 +11,6 @@ use kernel::bindings;
 use kernel::ffi::{c_int, c_long, c_uint, c_ulong};
 use kernel::prelude::*;
 
-use crate::timer;
 use crate::vcpu::{load_state_on_cpu, put_state_from_cpu, Irq, OwnedVcpu, Vcpu, VcpuArch};
 use crate::vm::Vm;
 
@@ -80,10 +79,9 @@ unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_mpstate(
     vcpu: *mut bindings::kvm_vcpu,
     mp_state: *mut bindings::kvm_mp_state,
 ) -> c_int {
-    // SAFETY: The caller guarantees `vcpu` is created.
-    let state = unsafe { Vcpu::from_raw(vcpu) }.mp_state();
-    // SAFETY: The caller guarantees `mp_state` is valid for writes.
-    unsafe { (*mp_state).mp_state = state };
+    // SAFETY: The caller guarantees `vcpu` is created and `mp_state`
+    // valid for writes.
+    unsafe { (*mp_state).mp_state = Vcpu::from_raw(vcpu).mp_state() };
     0
 }
 
@@ -180,7 +178,7 @@ unsafe extern "C" fn kvm_cpu_has_pending_timer(vcpu: *mut bindings::kvm_vcpu) ->
     // SAFETY: The caller guarantees `vcpu` is created.
     let v = unsafe { Vcpu::from_raw(vcpu) };
     let t = v.timer();
-    c_int::from(t.sstc() && t.expired(Vm::of_vcpu(v)))
+    c_int::from(t.sstc() && t.expired(Vm::of_vcpu(v).time_delta()))
 }
 
 /// Whether the vCPU was preempted in guest kernel (VS) mode.
@@ -227,10 +225,9 @@ extern "C" fn kvm_arch_vcpu_fault(
 /// disabled.
 #[no_mangle]
 unsafe extern "C" fn kvm_arch_vcpu_load(vcpu: *mut bindings::kvm_vcpu, cpu: c_int) {
-    // SAFETY: The caller guarantees `vcpu` is created.
-    let v = unsafe { Vcpu::from_raw(vcpu) };
-    // SAFETY: A load hook: the owner's task, preemption off.
-    load_state_on_cpu(v, unsafe { &mut *v.load_state() }, cpu);
+    // SAFETY: A load hook, called as that needs.
+    let (v, state) = unsafe { Vcpu::for_load_hook(vcpu) };
+    load_state_on_cpu(v, state, cpu);
 }
 
 /// Saves what `kvm_arch_vcpu_load()` loaded.
@@ -241,10 +238,9 @@ unsafe extern "C" fn kvm_arch_vcpu_load(vcpu: *mut bindings::kvm_vcpu, cpu: c_in
 /// preemption disabled.
 #[no_mangle]
 unsafe extern "C" fn kvm_arch_vcpu_put(vcpu: *mut bindings::kvm_vcpu) {
-    // SAFETY: The caller guarantees `vcpu` is created.
-    let v = unsafe { Vcpu::from_raw(vcpu) };
-    // SAFETY: A put hook: the owner's task, preemption off.
-    put_state_from_cpu(v, unsafe { &mut *v.load_state() });
+    // SAFETY: A put hook, called as that needs.
+    let (v, state) = unsafe { Vcpu::for_load_hook(vcpu) };
+    put_state_from_cpu(v, state);
 }
 
 /// Whether the vCPU is powered off, for the C side of KVM_REQ_SLEEP.
@@ -266,7 +262,8 @@ unsafe extern "C" fn kvm_riscv_vcpu_is_stopped(vcpu: *mut bindings::kvm_vcpu) ->
 #[no_mangle]
 unsafe extern "C" fn kvm_arch_vcpu_blocking(vcpu: *mut bindings::kvm_vcpu) {
     // SAFETY: The caller guarantees `vcpu` is created.
-    timer::blocking(unsafe { Vcpu::from_raw(vcpu) });
+    let v = unsafe { Vcpu::from_raw(vcpu) };
+    v.timer().blocking(Vm::of_vcpu(v).time_delta());
 }
 
 /// The vCPU is done blocking.
@@ -277,7 +274,7 @@ unsafe extern "C" fn kvm_arch_vcpu_blocking(vcpu: *mut bindings::kvm_vcpu) {
 #[no_mangle]
 unsafe extern "C" fn kvm_arch_vcpu_unblocking(vcpu: *mut bindings::kvm_vcpu) {
     // SAFETY: The caller guarantees `vcpu` is created.
-    timer::unblocking(unsafe { Vcpu::from_raw(vcpu) });
+    unsafe { Vcpu::from_raw(vcpu) }.timer().unblocking();
 }
 
 /// The legacy register ioctls are not part of the RISC-V ABI (ONE_REG is),

@@ -7,8 +7,9 @@
 use kernel::prelude::*;
 
 use crate::context::sstatus;
-use crate::kvm::{Stat, VcpuSrcu};
+use crate::kvm::Stat;
 use crate::kvm_run::KvmRun;
+use crate::kvm_srcu::VcpuSrcu;
 use crate::logic::csr_emul::{self, CsrEnv, CsrOutcome};
 use crate::logic::insn::{self, CsrInsn, MmioAccess, SystemInsn};
 use crate::logic::isa::HostExtId;

@@ -265,7 +265,7 @@ fn write(v: &Vcpu, ctx: &mut VcpuContext, load: &mut LoadState, id: RegId, value
             TimerReg::Compare => v.timer().set_next(value),
             TimerReg::State => {
                 if value == u64::from(bindings::KVM_RISCV_TIMER_STATE_ON) {
-                    crate::timer::set_next_event(v, v.timer().next());
+                    v.set_timer(v.timer().next());
                 } else {
                     v.timer().cancel();
                 }

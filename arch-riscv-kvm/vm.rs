@@ -5,7 +5,7 @@
 //! (the MMU hooks are in `mmu.rs`).
 
 use core::alloc::Layout;
-use core::ptr::{addr_of_mut, NonNull};
+use core::ptr::NonNull;
 use kernel::alloc::{allocator::KVmalloc, Allocator};
 use kernel::bindings;
 use kernel::ffi::{c_int, c_long, c_uint, c_ulong};
@@ -62,13 +62,15 @@ impl Vm {
     const LAYOUT: Layout = Layout::new::<Vm>();
 
     /// Pointer to the container of `kvm`.
-    ///
-    /// # Safety
-    ///
-    /// `kvm` must have been returned by `kvm_arch_alloc_vm()`.
-    unsafe fn container(kvm: *mut bindings::kvm) -> *mut Vm {
+    fn container(kvm: *mut bindings::kvm) -> *mut Vm {
         // `struct kvm` is the first field of the `repr(C)` container.
         kvm.cast::<Vm>()
+    }
+
+    /// The VM's arch part, for its pin-init and drop.
+    fn arch_slot(kvm: *mut bindings::kvm) -> *mut VmArch {
+        kvm.wrapping_byte_add(core::mem::offset_of!(Vm, arch))
+            .cast()
     }
 
     /// The VM behind `kvm`.
@@ -198,9 +200,9 @@ unsafe extern "C" fn kvm_arch_free_vm(kvm: *mut bindings::kvm) {
 /// `kvm` must come from `kvm_arch_alloc_vm()` and not be initialised yet.
 #[no_mangle]
 unsafe extern "C" fn kvm_arch_init_vm(kvm: *mut bindings::kvm, _type: c_ulong) -> c_int {
-    // SAFETY: The caller guarantees `kvm` heads a `Vm` container.
-    let slot = unsafe { addr_of_mut!((*Vm::container(kvm)).arch) };
-    // SAFETY: `slot` is valid, aligned and uninitialised, and the container
+    let slot = Vm::arch_slot(kvm);
+    // SAFETY: `kvm` heads a `Vm` container (the caller's guarantee), so
+    // `slot` is valid, aligned and uninitialised, and the container
     // never moves: it is dropped in place by `kvm_arch_destroy_vm()`.
     match unsafe { VmArch::new(HostCaps::get()).__pinned_init(slot) } {
         Ok(()) => 0,
@@ -222,7 +224,7 @@ unsafe extern "C" fn kvm_arch_destroy_vm(kvm: *mut bindings::kvm) {
     unsafe { vm.kvm().destroy_vcpus() };
     // SAFETY: Initialised by `kvm_arch_init_vm()`, dropped only here; the
     // memory itself is freed later by `kvm_arch_free_vm()`.
-    unsafe { core::ptr::drop_in_place(addr_of_mut!((*Vm::container(kvm)).arch)) };
+    unsafe { core::ptr::drop_in_place(Vm::arch_slot(kvm)) };
 }
 
 /// `KVM_CHECK_EXTENSION` on /dev/kvm (`kvm == NULL`) or on a VM. Only what
