@@ -308,3 +308,8 @@ fn space_version(space: &VmidSpace) -> u64 {
     let mut probe = VmidSpace::new(space.bits());
     probe.allocate().version
 }
+
+crate::exports::c_prototypes! {
+    kvm_arch_enable_virtualization_cpu();
+    kvm_arch_disable_virtualization_cpu();
+}

@@ -445,3 +445,17 @@ extern "C" fn kvm_arch_sync_dirty_log(
     _memslot: *mut bindings::kvm_memory_slot,
 ) {
 }
+
+crate::exports::c_prototypes! {
+    kvm_arch_prepare_memory_region(_, _, _, _);
+    kvm_arch_commit_memory_region(_, _, _, _);
+    kvm_arch_free_memslot(_, _);
+    kvm_arch_memslots_updated(_, _);
+    kvm_arch_flush_shadow_all(_);
+    kvm_arch_flush_shadow_memslot(_, _);
+    kvm_unmap_gfn_range(_, _);
+    kvm_age_gfn(_, _);
+    kvm_test_age_gfn(_, _);
+    kvm_arch_mmu_enable_log_dirty_pt_masked(_, _, _, _);
+    kvm_arch_sync_dirty_log(_, _);
+}

@@ -19,6 +19,7 @@ pub mod logic;
 
 mod context;
 mod csr;
+mod exports;
 mod glue;
 mod gstage;
 mod host;
@@ -26,6 +27,7 @@ mod kvm;
 mod kvm_mmu;
 mod kvm_run;
 mod kvm_srcu;
+mod logic_abi;
 mod mmu;
 mod print;
 mod run;

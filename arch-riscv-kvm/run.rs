@@ -163,3 +163,7 @@ fn complete_user_exit(v: &mut OwnedVcpu<'_>, run: &KvmRun<'_>) {
         _ => {}
     }
 }
+
+crate::exports::c_prototypes! {
+    kvm_arch_vcpu_ioctl_run(_);
+}

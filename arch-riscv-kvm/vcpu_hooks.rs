@@ -335,3 +335,32 @@ unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_guest_debug(
     }
     0
 }
+
+crate::exports::c_prototypes! {
+    kvm_arch_vcpu_precreate(_, _);
+    kvm_arch_vcpu_create(_);
+    kvm_arch_vcpu_postcreate(_);
+    kvm_arch_vcpu_destroy(_);
+    kvm_arch_vcpu_ioctl_get_mpstate(_, _);
+    kvm_arch_vcpu_ioctl_set_mpstate(_, _);
+    kvm_arch_vcpu_ioctl(_, _, _);
+    kvm_arch_vcpu_async_ioctl(_, _, _);
+    kvm_arch_vcpu_runnable(_);
+    kvm_cpu_has_pending_timer(_);
+    kvm_arch_vcpu_in_kernel(_);
+    kvm_arch_vcpu_should_kick(_);
+    kvm_arch_vcpu_fault(_, _);
+    kvm_arch_vcpu_load(_, _);
+    kvm_arch_vcpu_put(_);
+    kvm_riscv_vcpu_is_stopped(_);
+    kvm_arch_vcpu_blocking(_);
+    kvm_arch_vcpu_unblocking(_);
+    kvm_arch_vcpu_ioctl_set_guest_debug(_, _);
+    kvm_arch_vcpu_ioctl_get_regs(_, _);
+    kvm_arch_vcpu_ioctl_set_regs(_, _);
+    kvm_arch_vcpu_ioctl_get_sregs(_, _);
+    kvm_arch_vcpu_ioctl_set_sregs(_, _);
+    kvm_arch_vcpu_ioctl_get_fpu(_, _);
+    kvm_arch_vcpu_ioctl_set_fpu(_, _);
+    kvm_arch_vcpu_ioctl_translate(_, _);
+}

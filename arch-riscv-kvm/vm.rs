@@ -282,3 +282,14 @@ extern "C" fn kvm_vm_ioctl_irq_line(
 ) -> c_int {
     -(bindings::ENXIO as c_int)
 }
+
+crate::exports::c_prototypes! {
+    kvm_arch_alloc_vm();
+    kvm_arch_free_vm(_);
+    kvm_arch_init_vm(_, _);
+    kvm_arch_destroy_vm(_);
+    kvm_vm_ioctl_check_extension(_, _);
+    kvm_arch_vm_ioctl(_, _, _);
+    kvm_arch_dev_ioctl(_, _, _);
+    kvm_vm_ioctl_irq_line(_, _, _);
+}

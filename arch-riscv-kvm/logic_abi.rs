@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The logic layer's UAPI and ISA numbers, checked against the kernel's
+//! own at build time.
+//!
+//! `logic/` cannot see `bindings` (it builds on the host too), so it
+//! spells the numbers of `<asm/kvm.h>` and `<asm/hwcap.h>` out; its host
+//! tests compare them with the headers when the trees are unpacked. Here
+//! the kernel build compares them with what bindgen read from the very
+//! headers the module is built against: a drift fails the build.
+
+use kernel::bindings as b;
+
+use crate::logic::isa::{IsaExt, RISCV_ISA_EXT_BASE, RISCV_ISA_EXT_MAX};
+use crate::logic::onereg as r;
+
+/// Asserts at build time that each logic constant equals its namesake in
+/// `bindings`, both as `u64` (bindgen types some of them `i64`).
+macro_rules! same_as_bindings {
+    ($($path:ident :: $name:ident),* $(,)?) => {
+        $(const _: () = assert!($path::$name as u64 == b::$name as u64, stringify!($name));)*
+    };
+}
+
+same_as_bindings! {
+    r::KVM_REG_RISCV,
+    r::KVM_REG_ARCH_MASK,
+    r::KVM_REG_RISCV_TYPE_SHIFT,
+    r::KVM_REG_RISCV_TYPE_MASK,
+    r::KVM_REG_RISCV_SUBTYPE_SHIFT,
+    r::KVM_REG_RISCV_SUBTYPE_MASK,
+    r::KVM_REG_RISCV_CONFIG,
+    r::KVM_REG_RISCV_CORE,
+    r::KVM_REG_RISCV_CSR,
+    r::KVM_REG_RISCV_TIMER,
+    r::KVM_REG_RISCV_FP_F,
+    r::KVM_REG_RISCV_FP_D,
+    r::KVM_REG_RISCV_ISA_EXT,
+    r::KVM_REG_RISCV_SBI_EXT,
+    r::KVM_REG_RISCV_VECTOR,
+    r::KVM_REG_RISCV_SBI_STATE,
+    r::KVM_REG_RISCV_CSR_GENERAL,
+    r::KVM_REG_RISCV_CSR_AIA,
+    r::KVM_REG_RISCV_CSR_SMSTATEEN,
+    r::KVM_REG_RISCV_ISA_SINGLE,
+    r::KVM_REG_RISCV_ISA_MULTI_EN,
+    r::KVM_REG_RISCV_ISA_MULTI_DIS,
+    r::KVM_REG_RISCV_SBI_SINGLE,
+    r::KVM_REG_RISCV_SBI_MULTI_EN,
+    r::KVM_REG_RISCV_SBI_MULTI_DIS,
+    r::KVM_REG_RISCV_SBI_STA,
+    r::KVM_REG_SIZE_SHIFT,
+    r::KVM_REG_SIZE_MASK,
+    r::KVM_REG_SIZE_U8,
+    r::KVM_REG_SIZE_U16,
+    r::KVM_REG_SIZE_U32,
+    r::KVM_REG_SIZE_U64,
+    r::KVM_REG_SIZE_U128,
+    r::KVM_REG_SIZE_U256,
+    r::KVM_REG_SIZE_U512,
+    r::KVM_REG_SIZE_U1024,
+    r::KVM_REG_SIZE_U2048,
+}
+
+const _: () = assert!(RISCV_ISA_EXT_BASE == b::RISCV_ISA_EXT_BASE);
+const _: () = assert!(RISCV_ISA_EXT_MAX == b::RISCV_ISA_EXT_MAX);
+const _: () = assert!(r::KVM_RISCV_ISA_EXT_MAX == b::KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_MAX);
+const _: () = assert!(r::KVM_RISCV_SBI_EXT_MAX == b::KVM_RISCV_SBI_EXT_ID_KVM_RISCV_SBI_EXT_MAX);
+
+/// Asserts at build time each KVM ISA extension's KVM id and host id.
+/// The single letters' host ids are `letter - 'a'` in `<asm/hwcap.h>`,
+/// which bindgen does not evaluate: they are spelt so here.
+macro_rules! isa_exts {
+    ($($variant:ident => $kvm:ident, $host:expr;)*) => {
+        $(
+            const _: () = assert!(IsaExt::$variant as u32 == b::$kvm, stringify!($kvm));
+            const _: () = assert!(IsaExt::$variant.host_id().get() == $host, stringify!($host));
+        )*
+    };
+}
+
+isa_exts! {
+    A => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_A, 0;
+    C => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_C, 2;
+    D => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_D, 3;
+    F => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_F, 5;
+    H => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_H, 7;
+    I => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_I, 8;
+    M => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_M, 12;
+    Svpbmt => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_SVPBMT, b::RISCV_ISA_EXT_SVPBMT;
+    Sstc => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_SSTC, b::RISCV_ISA_EXT_SSTC;
+    Svinval => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_SVINVAL, b::RISCV_ISA_EXT_SVINVAL;
+    Zihintpause => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZIHINTPAUSE, b::RISCV_ISA_EXT_ZIHINTPAUSE;
+    Zicbom => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZICBOM, b::RISCV_ISA_EXT_ZICBOM;
+    Zicboz => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZICBOZ, b::RISCV_ISA_EXT_ZICBOZ;
+    Zbb => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZBB, b::RISCV_ISA_EXT_ZBB;
+    Ssaia => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_SSAIA, b::RISCV_ISA_EXT_SSAIA;
+    V => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_V, 21;
+    Svnapot => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_SVNAPOT, b::RISCV_ISA_EXT_SVNAPOT;
+    Zba => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZBA, b::RISCV_ISA_EXT_ZBA;
+    Zbs => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZBS, b::RISCV_ISA_EXT_ZBS;
+    Zicntr => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZICNTR, b::RISCV_ISA_EXT_ZICNTR;
+    Zicsr => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZICSR, b::RISCV_ISA_EXT_ZICSR;
+    Zifencei => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZIFENCEI, b::RISCV_ISA_EXT_ZIFENCEI;
+    Zihpm => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZIHPM, b::RISCV_ISA_EXT_ZIHPM;
+    Smstateen => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_SMSTATEEN, b::RISCV_ISA_EXT_SMSTATEEN;
+    Zicond => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZICOND, b::RISCV_ISA_EXT_ZICOND;
+    Zbc => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZBC, b::RISCV_ISA_EXT_ZBC;
+    Zbkb => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZBKB, b::RISCV_ISA_EXT_ZBKB;
+    Zbkc => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZBKC, b::RISCV_ISA_EXT_ZBKC;
+    Zbkx => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZBKX, b::RISCV_ISA_EXT_ZBKX;
+    Zknd => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZKND, b::RISCV_ISA_EXT_ZKND;
+    Zkne => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZKNE, b::RISCV_ISA_EXT_ZKNE;
+    Zknh => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZKNH, b::RISCV_ISA_EXT_ZKNH;
+    Zkr => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZKR, b::RISCV_ISA_EXT_ZKR;
+    Zksed => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZKSED, b::RISCV_ISA_EXT_ZKSED;
+    Zksh => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZKSH, b::RISCV_ISA_EXT_ZKSH;
+    Zkt => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZKT, b::RISCV_ISA_EXT_ZKT;
+    Zvbb => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZVBB, b::RISCV_ISA_EXT_ZVBB;
+    Zvbc => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZVBC, b::RISCV_ISA_EXT_ZVBC;
+    Zvkb => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZVKB, b::RISCV_ISA_EXT_ZVKB;
+    Zvkg => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZVKG, b::RISCV_ISA_EXT_ZVKG;
+    Zvkned => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZVKNED, b::RISCV_ISA_EXT_ZVKNED;
+    Zvknha => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZVKNHA, b::RISCV_ISA_EXT_ZVKNHA;
+    Zvknhb => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZVKNHB, b::RISCV_ISA_EXT_ZVKNHB;
+    Zvksed => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZVKSED, b::RISCV_ISA_EXT_ZVKSED;
+    Zvksh => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZVKSH, b::RISCV_ISA_EXT_ZVKSH;
+    Zvkt => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZVKT, b::RISCV_ISA_EXT_ZVKT;
+    Zfh => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZFH, b::RISCV_ISA_EXT_ZFH;
+    Zfhmin => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZFHMIN, b::RISCV_ISA_EXT_ZFHMIN;
+    Zihintntl => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZIHINTNTL, b::RISCV_ISA_EXT_ZIHINTNTL;
+    Zvfh => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZVFH, b::RISCV_ISA_EXT_ZVFH;
+    Zvfhmin => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZVFHMIN, b::RISCV_ISA_EXT_ZVFHMIN;
+    Zfa => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZFA, b::RISCV_ISA_EXT_ZFA;
+    Ztso => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZTSO, b::RISCV_ISA_EXT_ZTSO;
+    Zacas => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZACAS, b::RISCV_ISA_EXT_ZACAS;
+    Sscofpmf => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_SSCOFPMF, b::RISCV_ISA_EXT_SSCOFPMF;
+    Zimop => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZIMOP, b::RISCV_ISA_EXT_ZIMOP;
+    Zca => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZCA, b::RISCV_ISA_EXT_ZCA;
+    Zcb => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZCB, b::RISCV_ISA_EXT_ZCB;
+    Zcd => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZCD, b::RISCV_ISA_EXT_ZCD;
+    Zcf => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZCF, b::RISCV_ISA_EXT_ZCF;
+    Zcmop => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZCMOP, b::RISCV_ISA_EXT_ZCMOP;
+    Zawrs => KVM_RISCV_ISA_EXT_ID_KVM_RISCV_ISA_EXT_ZAWRS, b::RISCV_ISA_EXT_ZAWRS;
+}
