@@ -218,8 +218,8 @@ pub(crate) fn local_hfence_gvma_vmid_all(vmid: usize) {
 /// guest-physical page at `gpa` (`hfence.gvma gpa >> 2, vmid`: the operand
 /// is shifted so Sv32x4's 34-bit addresses fit a 32-bit register).
 #[inline(always)]
-pub(crate) fn local_hfence_gvma_vmid_gpa(gpa: u64, vmid: usize) {
-    let operand = crate::logic::hfence::gvma_operand(gpa) as usize;
+pub(crate) fn local_hfence_gvma_vmid_gpa(gpa: crate::addr::Gpa, vmid: usize) {
+    let operand = crate::logic::hfence::gvma_operand(gpa.get()) as usize;
     // SAFETY: As in `local_hfence_gvma_all()`.
     unsafe { insn!(".insn r 0x73, 0, 0x31, x0, {a}, {v}", a = in(reg) operand, v = in(reg) vmid) };
 }

@@ -13,6 +13,8 @@ use kernel::ffi::{c_int, c_ulong, c_void};
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
+use crate::addr::{Hpa, Hva};
+
 /// `num_possible_cpus()`.
 pub(crate) fn num_possible_cpus() -> u32 {
     // SAFETY: Reads the possible-CPU mask, which is fixed after boot.
@@ -92,15 +94,15 @@ impl Pages {
 }
 
 /// `__pa()`: physical address of a direct-mapped kernel address.
-pub(crate) fn virt_to_phys(addr: *mut c_void) -> u64 {
+pub(crate) fn virt_to_phys(addr: *mut c_void) -> Hpa {
     // SAFETY: Pure address arithmetic on the linear map.
-    unsafe { bindings::kvm_riscv_glue_virt_to_phys(addr) }
+    Hpa::new(unsafe { bindings::kvm_riscv_glue_virt_to_phys(addr) })
 }
 
 /// `__va()`: direct-map address of physical memory.
-pub(crate) fn phys_to_virt(addr: u64) -> *mut c_void {
+pub(crate) fn phys_to_virt(addr: Hpa) -> *mut c_void {
     // SAFETY: Pure address arithmetic on the linear map.
-    unsafe { bindings::kvm_riscv_glue_phys_to_virt(addr) }
+    unsafe { bindings::kvm_riscv_glue_phys_to_virt(addr.get()) }
 }
 
 impl Drop for Pages {
@@ -214,7 +216,7 @@ pub(crate) fn run_delay() -> u64 {
 ///
 /// `phys` must be the address of a whole page from the page allocator that
 /// nothing refers to any more.
-pub(crate) unsafe fn free_page_phys(phys: u64) {
+pub(crate) unsafe fn free_page_phys(phys: Hpa) {
     // SAFETY: As the caller guarantees; the direct map covers the page.
     unsafe { bindings::free_pages(phys_to_virt(phys) as usize as c_ulong, 0) };
 }
@@ -297,8 +299,8 @@ impl PinnedDrop for HrTimer {
 /// Whether the VMAs behind `[hva, hva + size)` of the current task can
 /// back a memslot with these flags: 0 or a negative errno, as
 /// `kvm_arch_prepare_memory_region()` returns it.
-pub(crate) fn check_slot_vmas(hva: usize, size: u64, writable: bool, logging: bool) -> c_int {
-    let (hva, size) = (hva as c_ulong, size as c_ulong);
+pub(crate) fn check_slot_vmas(hva: Hva, size: u64, writable: bool, logging: bool) -> c_int {
+    let (hva, size) = (hva.get() as c_ulong, size as c_ulong);
     // SAFETY: Walks the current task's VMAs under its mmap lock.
     unsafe { bindings::kvm_riscv_glue_check_slot_vmas(hva, size, writable, logging) }
 }

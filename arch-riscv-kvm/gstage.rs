@@ -12,9 +12,10 @@
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::prelude::*;
 
+use crate::addr::{Gpa, Hpa};
 use crate::glue::{self, Pages};
 use crate::kvm_mmu::{MmuCache, MmuLocked};
-use crate::logic::gstage::{GStageMode, PAGE_SHIFT};
+use crate::logic::gstage::GStageMode;
 use crate::logic::hfence::FlushRange;
 use crate::logic::pte::{self, Perms, Pte};
 
@@ -66,7 +67,7 @@ impl Table {
 /// `mmu_lock`, or with the tree owned exclusively.
 unsafe fn table_of(entry: Pte, level: u32, mode: GStageMode) -> Option<Table> {
     let len = pte::entries(mode, level)?;
-    let va = glue::phys_to_virt(entry.phys_addr());
+    let va = glue::phys_to_virt(Hpa::new(entry.phys_addr()));
     // SAFETY: By the tree's invariant a non-leaf entry points at a live
     // table page of `level`, which the caller keeps live.
     Some(unsafe { Table::at(va, len) })
@@ -87,7 +88,7 @@ impl GStage {
     }
 
     /// Physical address of the root table, for `hgatp`.
-    pub(crate) fn root_phys(&self) -> u64 {
+    pub(crate) fn root_phys(&self) -> Hpa {
         glue::virt_to_phys(self.root.as_ptr())
     }
 
@@ -104,12 +105,13 @@ impl GStage {
         &self,
         _lock: &MmuLocked<'_>,
         cache: &mut MmuCache,
-        gpa: u64,
-        hpa: u64,
+        gpa: Gpa,
+        hpa: Hpa,
         level: u32,
         perms: Perms,
     ) -> Result<MapChange> {
-        let leaf = Pte::leaf(hpa >> PAGE_SHIFT, level, perms).ok_or(EINVAL)?;
+        let leaf = Pte::leaf(hpa.pfn(), level, perms).ok_or(EINVAL)?;
+        let gpa = gpa.get();
         let mut flush = false;
         let mut table = self.root();
         let mut cur = pte::root_level(self.mode);
@@ -144,8 +146,7 @@ impl GStage {
                 // Empty, or a block now to be split: hang a fresh table
                 // here. Pages of a replaced block fault back in one by one.
                 let page = cache.alloc().ok_or(ENOMEM)?;
-                let next =
-                    Pte::table(glue::virt_to_phys(page.as_ptr()) >> PAGE_SHIFT).ok_or(EINVAL)?;
+                let next = Pte::table(glue::virt_to_phys(page.as_ptr()).pfn()).ok_or(EINVAL)?;
                 // INVARIANT: A whole zeroed page from the cache, now the
                 // tree's.
                 flush |= old.is_valid();
@@ -335,7 +336,7 @@ unsafe fn free_table(entry: Pte, level: u32, mode: GStageMode) {
     }
     // SAFETY: A table page from a vCPU's page cache (the tree's
     // invariant) that nothing refers to any more.
-    unsafe { glue::free_page_phys(entry.phys_addr()) };
+    unsafe { glue::free_page_phys(Hpa::new(entry.phys_addr())) };
 }
 
 impl Drop for GStage {

@@ -255,7 +255,12 @@ impl Vmids {
     }
 
     /// Makes `this` the allocator VMs use until `uninstall()`.
-    pub(crate) fn install(this: &Pin<KBox<Vmids>>) {
+    ///
+    /// # Safety
+    ///
+    /// `this` must stay alive until `uninstall()` (and no VM may exist
+    /// after it): [`Vmids::get`] hands out `'static` references to it.
+    pub(crate) unsafe fn install(this: &Pin<KBox<Vmids>>) {
         let ptr: *const Vmids = &**this;
         VMIDS.store(ptr.cast_mut(), Ordering::Release);
     }

@@ -18,6 +18,8 @@ use kernel::ffi::{c_int, c_ulong};
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
+use crate::addr::Hva;
+
 /// vCPU requests of the RISC-V backend (see `asm/kvm_host.h`).
 #[derive(Clone, Copy)]
 pub(crate) enum Request {
@@ -334,11 +336,11 @@ impl Kvm {
     }
 
     /// What the fault path needs to know about the host mapping at `hva`.
-    pub(crate) fn vma_info(&self, hva: usize) -> Result<bindings::kvm_riscv_glue_vma_info> {
+    pub(crate) fn vma_info(&self, hva: Hva) -> Result<bindings::kvm_riscv_glue_vma_info> {
+        let hva = hva.get() as c_ulong;
         let mut info = bindings::kvm_riscv_glue_vma_info::default();
         // SAFETY: `info` is valid for writes; the VM is live.
-        let rc =
-            unsafe { bindings::kvm_riscv_glue_vma_info(hva as c_ulong, &mut info, self.as_ptr()) };
+        let rc = unsafe { bindings::kvm_riscv_glue_vma_info(hva, &mut info, self.as_ptr()) };
         kernel::error::to_result(rc).map(|()| info)
     }
 }

@@ -8,6 +8,7 @@ use kernel::bindings;
 use kernel::ffi::{c_int, c_ulong, c_void};
 use kernel::prelude::*;
 
+use crate::addr::Hva;
 use crate::kvm::Kvm;
 
 /// Proof that `kvm->mmu_lock` is held, by the caller of a hook generic KVM
@@ -48,9 +49,10 @@ impl<'a> MmuLocked<'a> {
 
     /// Page shift of the host mapping of `hva` (a transparent huge page or
     /// not); stable while the lock is held and `invalidate_retry()` said no.
-    pub(crate) fn host_mapping_shift(&self, hva: usize) -> u32 {
+    pub(crate) fn host_mapping_shift(&self, hva: Hva) -> u32 {
+        let hva = hva.get() as c_ulong;
         // SAFETY: The VM is live and mmu_lock held.
-        unsafe { bindings::kvm_riscv_glue_host_mapping_shift(self.kvm.as_ptr(), hva as c_ulong) }
+        unsafe { bindings::kvm_riscv_glue_host_mapping_shift(self.kvm.as_ptr(), hva) }
     }
 
     /// Whether someone waits for the lock or the CPU

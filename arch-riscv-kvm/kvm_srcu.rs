@@ -11,6 +11,7 @@ use kernel::bindings;
 use kernel::ffi::{c_int, c_ulong};
 use kernel::prelude::*;
 
+use crate::addr::{Gpa, Hva};
 use crate::kvm::KvmVcpu;
 
 /// The MMIO bus, for `kvm_io_bus_*()`.
@@ -143,7 +144,8 @@ impl<'a> VcpuSrcu<'a> {
     }
 
     /// `kvm_io_bus_write()` on the MMIO bus: whether a device took it.
-    pub(crate) fn mmio_write(&self, gpa: u64, data: &[u8]) -> bool {
+    pub(crate) fn mmio_write(&self, gpa: Gpa, data: &[u8]) -> bool {
+        let gpa = gpa.get();
         let (vcpu, len, ptr) = (
             self.vcpu.as_ptr(),
             data.len() as c_int,
@@ -155,14 +157,16 @@ impl<'a> VcpuSrcu<'a> {
     }
 
     /// `kvm_io_bus_read()` on the MMIO bus: whether a device answered.
-    pub(crate) fn mmio_read(&self, gpa: u64, data: &mut [u8]) -> bool {
+    pub(crate) fn mmio_read(&self, gpa: Gpa, data: &mut [u8]) -> bool {
+        let gpa = gpa.get();
         let (vcpu, len, ptr) = (self.vcpu.as_ptr(), data.len() as c_int, data.as_mut_ptr());
         // SAFETY: As in `mmio_write()`, `data` valid for writes.
         unsafe { bindings::kvm_io_bus_read(vcpu, MMIO_BUS, gpa, len, ptr.cast()) == 0 }
     }
 
     /// Reads guest memory at `gpa` into `buf` (`kvm_vcpu_read_guest()`).
-    pub(crate) fn read_guest(&self, gpa: u64, buf: &mut [u8]) -> Result {
+    pub(crate) fn read_guest(&self, gpa: Gpa, buf: &mut [u8]) -> Result {
+        let gpa = gpa.get();
         let (vcpu, ptr, len) = (self.vcpu.as_ptr(), buf.as_mut_ptr(), buf.len() as c_ulong);
         // SAFETY: SRCU held; `buf` is valid for writes of its length.
         let rc = unsafe { bindings::kvm_vcpu_read_guest(vcpu, gpa, ptr.cast(), len) };
@@ -170,15 +174,17 @@ impl<'a> VcpuSrcu<'a> {
     }
 
     /// Writes `buf` to guest memory at `gpa` (`kvm_vcpu_write_guest()`).
-    pub(crate) fn write_guest(&self, gpa: u64, buf: &[u8]) -> Result {
+    pub(crate) fn write_guest(&self, gpa: Gpa, buf: &[u8]) -> Result {
+        let gpa = gpa.get();
         let (vcpu, ptr, len) = (self.vcpu.as_ptr(), buf.as_ptr(), buf.len() as c_ulong);
         // SAFETY: SRCU held; `buf` is valid for reads of its length.
         let rc = unsafe { bindings::kvm_vcpu_write_guest(vcpu, gpa, ptr.cast(), len) };
         kernel::error::to_result(rc)
     }
 
-    /// Whether a memslot backs guest page `gfn` writably.
-    pub(crate) fn gfn_is_writable(&self, gfn: u64) -> bool {
+    /// Whether a memslot backs the guest page of `gpa` writably.
+    pub(crate) fn page_is_writable(&self, gpa: Gpa) -> bool {
+        let gfn = gpa.gfn();
         let mut writable = false;
         // SAFETY: SRCU held; `writable` is valid for writes.
         let hva =
@@ -187,7 +193,8 @@ impl<'a> VcpuSrcu<'a> {
     }
 
     /// The memslot backing guest page `gfn`, valid while SRCU is held.
-    pub(crate) fn memslot(&self, gfn: u64) -> Option<Memslot<'_>> {
+    pub(crate) fn memslot(&self, gpa: Gpa) -> Option<Memslot<'_>> {
+        let gfn = gpa.gfn();
         let kvm = self.vcpu.kvm().as_ptr();
         // SAFETY: SRCU held, which keeps memslots alive.
         let slot = unsafe { bindings::gfn_to_memslot(kvm, gfn) };
@@ -342,12 +349,13 @@ impl Memslot<'_> {
     /// Host virtual address of `gfn` in this slot, and whether it may be
     /// written; `None` outside the slot or for a read-only one asked with
     /// `write`.
-    pub(crate) fn hva(&self, gfn: u64) -> Option<(usize, bool)> {
+    pub(crate) fn hva(&self, gpa: Gpa) -> Option<(Hva, bool)> {
+        let gfn = gpa.gfn();
         let mut writable = false;
         let slot: *const _ = self.slot;
         // SAFETY: A live memslot (SRCU held); `writable` valid for writes.
         let hva = unsafe { bindings::gfn_to_hva_memslot_prot(slot.cast_mut(), gfn, &mut writable) };
-        (!is_error_hva(hva)).then_some((hva as usize, writable))
+        (!is_error_hva(hva)).then_some((Hva::new(hva as usize), writable))
     }
 }
 
@@ -358,7 +366,8 @@ fn is_error_hva(hva: c_ulong) -> bool {
 }
 
 /// Sends the current task SIGBUS for a poisoned page at `hva`.
-pub(crate) fn send_hwpoison(hva: usize, page_shift: u32) {
+pub(crate) fn send_hwpoison(hva: Hva, page_shift: u32) {
+    let hva = hva.get() as c_ulong;
     // SAFETY: Signals the current task about its own address.
-    unsafe { bindings::kvm_riscv_glue_send_hwpoison(hva as c_ulong, page_shift) };
+    unsafe { bindings::kvm_riscv_glue_send_hwpoison(hva, page_shift) };
 }

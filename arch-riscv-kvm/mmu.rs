@@ -8,6 +8,7 @@ use kernel::bindings;
 use kernel::ffi::{c_int, c_ulong};
 use kernel::prelude::*;
 
+use crate::addr::{Gpa, Hpa, Hva};
 use crate::csr;
 use crate::gstage::MapChange;
 use crate::host::HostCaps;
@@ -30,14 +31,14 @@ impl Vm {
         &self,
         v: &mut OwnedVcpu<'_>,
         srcu: &VcpuSrcu<'_>,
-        gpa: u64,
+        fault: Gpa,
         is_write: bool,
     ) -> Result<bool> {
-        let gfn = gpa >> PAGE_SHIFT;
-        let Some(slot) = srcu.memslot(gfn) else {
+        let (gpa, gfn) = (fault.get(), fault.gfn());
+        let Some(slot) = srcu.memslot(fault) else {
             return Ok(false);
         };
-        let Some((hva, writable)) = slot.hva(gfn) else {
+        let Some((hva, writable)) = slot.hva(fault) else {
             return Ok(false);
         };
         if is_write && !writable {
@@ -108,13 +109,14 @@ impl Vm {
                 srcu.mark_page_dirty(gfn);
             }
             let cache = &mut v.ctx().mmu_cache;
-            match gstage.map(&lock, cache, block_gpa, map_pfn << PAGE_SHIFT, level, perms) {
+            let (to, from) = (Gpa::new(block_gpa), Hpa::of_pfn(map_pfn));
+            match gstage.map(&lock, cache, to, from, level, perms) {
                 Ok(MapChange::New) => {
                     // A new translation: without Svvptc the hardware may
                     // have cached the invalid entry, so fence it here,
                     // where the guest retries the access. Other harts
                     // fence it when they fault on it.
-                    csr::local_hfence_gvma_vmid_gpa(gpa, self.vmid());
+                    csr::local_hfence_gvma_vmid_gpa(fault, self.vmid());
                 }
                 // A translation other CPUs may cache changed.
                 Ok(MapChange::Changed) => changed.add(block_gpa, block),
@@ -243,7 +245,7 @@ unsafe extern "C" fn kvm_arch_prepare_memory_region(
     let writable = new.flags & bindings::KVM_MEM_READONLY == 0;
     let logging = new.flags & bindings::KVM_MEM_LOG_DIRTY_PAGES != 0;
     crate::glue::check_slot_vmas(
-        new.userspace_addr,
+        Hva::new(new.userspace_addr),
         (new.npages as u64) << PAGE_SHIFT,
         writable,
         logging,

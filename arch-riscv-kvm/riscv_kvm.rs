@@ -17,6 +17,7 @@
 
 pub mod logic;
 
+mod addr;
 mod context;
 mod csr;
 mod exports;
@@ -64,10 +65,14 @@ struct RiscvKvm {
 impl kernel::Module for RiscvKvm {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let caps = host::HostCaps::probe()?;
-        let vmids = KBox::pin_init(host::Vmids::new(caps.vmid_bits), GFP_KERNEL)?;
-        host::Vmids::install(&vmids);
         let size = u32::try_from(core::mem::size_of::<vcpu::Vcpu>()).map_err(|_| EINVAL)?;
         let align = u32::try_from(core::mem::align_of::<vcpu::Vcpu>()).map_err(|_| EINVAL)?;
+        let vmids = KBox::pin_init(host::Vmids::new(caps.vmid_bits), GFP_KERNEL)?;
+        // SAFETY: The module owns `vmids` until it is dropped, after
+        // `kvm::exit()` and `uninstall()`, or until the failed init below,
+        // after `uninstall()`: no VM is left at either point. Nothing in
+        // between returns early.
+        unsafe { host::Vmids::install(&vmids) };
         // SAFETY: Called once, from this module's init; `drop` undoes it.
         if let Err(e) = unsafe { kvm::init(size, align, module) } {
             host::Vmids::uninstall();

@@ -6,6 +6,8 @@
 //! outcome out on the vCPU and the VM.
 
 use kernel::bindings;
+
+use crate::addr::Gpa;
 use kernel::prelude::*;
 
 use crate::kvm::Stat;
@@ -77,7 +79,7 @@ pub(crate) fn ecall(
             None => SbiRet::err(sbi::SBI_ERR_INVALID_PARAM),
             Some(t) => SbiRet::ok(sbi::hsm_state(t.is_stopped(), t.kvm_vcpu().is_blocking())),
         },
-        SbiOutcome::StaSetShmem { gpa } => crate::sta::set_shmem(v, srcu, gpa),
+        SbiOutcome::StaSetShmem { gpa } => crate::sta::set_shmem(v, srcu, Gpa::new(gpa)),
         SbiOutcome::StaDisable => {
             crate::sta::disable(v);
             SbiRet::ok(0)
@@ -171,7 +173,7 @@ fn legacy_hart_mask(
     if trap.scause != cause::LOAD_GUEST_PAGE_FAULT {
         return Err(MaskUnread::Fault(trap));
     }
-    let gpa = ((trap.htval as u64) << 2) | (trap.stval as u64 & 3);
+    let gpa = Gpa::of_guest_page_fault(trap.htval, trap.stval);
     match v.vm().fault_in(v, srcu, gpa, false) {
         Ok(true) => Err(MaskUnread::Retry),
         Ok(false) => Err(MaskUnread::Fault(UnprivTrap {

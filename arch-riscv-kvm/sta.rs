@@ -8,8 +8,7 @@
 //! `sequence` count that is odd while the update is in progress (the
 //! guest retries a read that saw an odd or changed count).
 
-use kernel::bindings;
-
+use crate::addr::Gpa;
 use crate::glue;
 use crate::kvm_srcu::VcpuSrcu;
 use crate::logic::sbi::{self, SbiRet};
@@ -23,14 +22,14 @@ const STA_STRUCT_SIZE: usize = 64;
 
 /// SBI `steal_time_set_shmem` of `gpa`, which `logic::sbi` checked for
 /// alignment.
-pub(crate) fn set_shmem(v: &mut OwnedVcpu<'_>, srcu: &VcpuSrcu<'_>, gpa: u64) -> SbiRet {
-    if !srcu.gfn_is_writable(gpa >> bindings::PAGE_SHIFT) {
+pub(crate) fn set_shmem(v: &mut OwnedVcpu<'_>, srcu: &VcpuSrcu<'_>, gpa: Gpa) -> SbiRet {
+    if !srcu.page_is_writable(gpa) {
         return SbiRet::err(sbi::SBI_ERR_INVALID_ADDRESS);
     }
     if srcu.write_guest(gpa, &[0u8; STA_STRUCT_SIZE]).is_err() {
         return SbiRet::err(sbi::SBI_ERR_FAILURE);
     }
-    set(v, gpa, glue::run_delay());
+    set(v, gpa.get(), glue::run_delay());
     SbiRet::ok(0)
 }
 
@@ -45,13 +44,13 @@ fn set(v: &mut OwnedVcpu<'_>, shmem: u64, last_steal: u64) {
     ctx.sta_last_steal = last_steal;
 }
 
-fn read_u64(srcu: &VcpuSrcu<'_>, gpa: u64, len: usize) -> Option<u64> {
+fn read_u64(srcu: &VcpuSrcu<'_>, gpa: Gpa, len: usize) -> Option<u64> {
     let mut le = [0u8; 8];
     srcu.read_guest(gpa, le.get_mut(..len)?).ok()?;
     Some(u64::from_le_bytes(le))
 }
 
-fn write_u64(srcu: &VcpuSrcu<'_>, gpa: u64, value: u64, len: usize) -> Option<()> {
+fn write_u64(srcu: &VcpuSrcu<'_>, gpa: Gpa, value: u64, len: usize) -> Option<()> {
     let bytes = value.to_le_bytes();
     srcu.write_guest(gpa, bytes.get(..len)?).ok()
 }
@@ -68,13 +67,14 @@ pub(crate) fn record(v: &mut OwnedVcpu<'_>, srcu: &VcpuSrcu<'_>) {
     if shmem == STA_NO_SHMEM {
         return;
     }
-    let Some(sequence) = read_u64(srcu, shmem + SEQUENCE, 4).map(|s| s as u32) else {
+    let base = Gpa::new(shmem);
+    let Some(sequence) = read_u64(srcu, base.add(SEQUENCE), 4).map(|s| s as u32) else {
         set(v, STA_NO_SHMEM, 0);
         return;
     };
     if write_u64(
         srcu,
-        shmem + SEQUENCE,
+        base.add(SEQUENCE),
         u64::from(sequence.wrapping_add(1)),
         4,
     )
@@ -82,19 +82,19 @@ pub(crate) fn record(v: &mut OwnedVcpu<'_>, srcu: &VcpuSrcu<'_>) {
     {
         return;
     }
-    if let Some(steal) = read_u64(srcu, shmem + STEAL, 8) {
+    if let Some(steal) = read_u64(srcu, base.add(STEAL), 8) {
         let now = glue::run_delay();
         set(v, shmem, now);
         let _ = write_u64(
             srcu,
-            shmem + STEAL,
+            base.add(STEAL),
             steal.wrapping_add(now.wrapping_sub(last)),
             8,
         );
     }
     let _ = write_u64(
         srcu,
-        shmem + SEQUENCE,
+        base.add(SEQUENCE),
         u64::from(sequence.wrapping_add(2)),
         4,
     );

@@ -13,6 +13,7 @@
 //! cached; the next vCPU that lands on such a CPU flushes the VM's VMID
 //! there first (`Vcpu::sanitize_local_tlb`).
 
+use crate::addr::Gpa;
 use crate::csr;
 use crate::glue;
 use crate::kvm::{Request, VcpuBitmap};
@@ -98,7 +99,7 @@ fn local(fence: HfenceKind, vmid: usize) {
         (HfenceKind::GvmaVmidGpa { .. }, FencePlan::All) => csr::local_hfence_gvma_vmid_all(vmid),
         (HfenceKind::GvmaVmidGpa { .. }, FencePlan::Ranged { .. }) => {
             plan.addrs()
-                .for_each(|gpa| csr::local_hfence_gvma_vmid_gpa(gpa, vmid));
+                .for_each(|gpa| csr::local_hfence_gvma_vmid_gpa(Gpa::new(gpa), vmid));
         }
         (HfenceKind::VvmaAsidAll { asid }, _)
         | (HfenceKind::VvmaAsidGva { asid, .. }, FencePlan::All) => {

@@ -7,6 +7,7 @@
 use kernel::bindings;
 use kernel::prelude::*;
 
+use crate::addr::Gpa;
 use crate::context::sstatus;
 use crate::csr;
 use crate::glue::NoPreempt;
@@ -79,8 +80,8 @@ impl Trap {
     }
 
     /// The guest-physical address of a guest-page fault.
-    pub(crate) fn fault_gpa(&self) -> u64 {
-        ((self.htval as u64) << 2) | (self.stval as u64 & 0x3)
+    pub(crate) fn fault_gpa(&self) -> Gpa {
+        Gpa::of_guest_page_fault(self.htval, self.stval)
     }
 
     /// Whether this is a guest-page fault.

@@ -6,6 +6,7 @@
 
 use kernel::prelude::*;
 
+use crate::addr::Gpa;
 use crate::context::sstatus;
 use crate::kvm::Stat;
 use crate::kvm_run::KvmRun;
@@ -42,7 +43,7 @@ pub(crate) fn mmio(
     srcu: &VcpuSrcu<'_>,
     run: &KvmRun<'_>,
     trap: &Trap,
-    gpa: u64,
+    gpa: Gpa,
 ) -> Result<Exit> {
     let insn = match trap::trapped_insn(v, srcu, trap) {
         Ok(i) => i,
@@ -52,7 +53,7 @@ pub(crate) fn mmio(
     let width = access.width();
     let len = width.bytes();
     // Misaligned MMIO is not emulated, as in the C backend.
-    if !width.is_aligned(gpa) {
+    if !width.is_aligned(gpa.get()) {
         return Err(EIO);
     }
     let mut data = [0u8; 8];
@@ -84,7 +85,7 @@ pub(crate) fn mmio(
         return Ok(Exit::Guest);
     }
     v.kvm_vcpu().count(Stat::MmioExitUser);
-    run.set_mmio_exit(gpa, len, is_write, data);
+    run.set_mmio_exit(gpa.get(), len, is_write, data);
     v.set_pending(pending);
     Ok(Exit::User)
 }

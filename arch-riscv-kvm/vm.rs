@@ -18,7 +18,7 @@ use crate::glue;
 use crate::gstage::GStage;
 use crate::host::{HostCaps, Vmids};
 use crate::kvm::{Kvm, Request};
-use crate::logic::gstage::{HGATP_MODE_SHIFT, PAGE_SHIFT};
+use crate::logic::gstage::HGATP_MODE_SHIFT;
 use crate::logic::vmid::{VmidSpace, HGATP_VMID_MASK, HGATP_VMID_SHIFT};
 use crate::vcpu::Vcpu;
 
@@ -156,7 +156,7 @@ impl Vm {
         let mode = self.arch.gstage.mode();
         let hgatp = (mode.hgatp_mode() << HGATP_MODE_SHIFT)
             | (((self.vmid() as u64) << HGATP_VMID_SHIFT) & HGATP_VMID_MASK)
-            | (self.arch.gstage.root_phys() >> PAGE_SHIFT);
+            | self.arch.gstage.root_phys().pfn();
         // SAFETY: hgatp only steers guest translation on this CPU, which is
         // about to run this VM's vCPU.
         unsafe { csr::write_unchecked::<csr::Hgatp>(hgatp as usize) };
