@@ -50,14 +50,15 @@ pub(crate) fn array_index_nospec(index: usize, size: usize) -> usize {
     unsafe { bindings::kvm_riscv_glue_array_index_nospec(index, size) as usize }
 }
 
-/// Keeps the current task on this CPU while alive.
-pub(crate) struct NoPreempt(());
+/// Keeps the current task on this CPU while alive; not `Send`, as it is
+/// proof about the current task (`&NoPreempt` says preemption is off).
+pub(crate) struct NoPreempt(core::marker::PhantomData<*mut ()>);
 
 impl NoPreempt {
     pub(crate) fn new() -> Self {
         // SAFETY: Balanced by the `preempt_enable()` in `drop`.
         unsafe { bindings::kvm_riscv_glue_preempt_disable() };
-        NoPreempt(())
+        NoPreempt(core::marker::PhantomData)
     }
 }
 
@@ -113,13 +114,17 @@ impl Drop for Pages {
     }
 }
 
-/// Keeps local interrupts disabled while alive (`local_irq_save()`).
-pub(crate) struct IrqsOff(c_ulong);
+/// Keeps local interrupts disabled while alive (`local_irq_save()`); not
+/// `Send`, as it is proof about the current CPU.
+pub(crate) struct IrqsOff(c_ulong, core::marker::PhantomData<*mut ()>);
 
 impl IrqsOff {
     pub(crate) fn new() -> Self {
         // SAFETY: Balanced by the restore in `drop`.
-        IrqsOff(unsafe { bindings::kvm_riscv_glue_local_irq_save() })
+        IrqsOff(
+            unsafe { bindings::kvm_riscv_glue_local_irq_save() },
+            core::marker::PhantomData,
+        )
     }
 }
 

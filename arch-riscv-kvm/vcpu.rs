@@ -608,7 +608,9 @@ impl<'a> OwnedVcpu<'a> {
         let loaded = vcpu.is_loaded();
         let (ctx, load) = self.split(&cpu);
         if loaded {
-            put_state_from_cpu(vcpu, load);
+            // SAFETY: The owner, preemption off (`cpu`), loaded here: the
+            // task cannot have migrated with preemption off.
+            unsafe { put_state_from_cpu(vcpu, load) };
         }
         ctx.sw.guest = regs;
         load.csr = ctx.reset_csr;
@@ -620,7 +622,8 @@ impl<'a> OwnedVcpu<'a> {
         vcpu.arch.irqs.store(0, Ordering::Release);
         vcpu.timer().reset();
         if loaded {
-            load_state_on_cpu(vcpu, load, glue::smp_processor_id(&cpu));
+            // SAFETY: As above, put just now: loaded back on this CPU.
+            unsafe { load_state_on_cpu(vcpu, load, glue::smp_processor_id(&cpu)) };
         }
     }
 
@@ -650,8 +653,14 @@ impl<'a> OwnedVcpu<'a> {
 // and the preempt notifiers, on the owner's task with preemption
 // disabled; they touch only the vCPU's `LoadState`.
 
-/// Loads `vcpu`'s state onto this CPU, `cpu` (preemption off).
-pub(crate) fn load_state_on_cpu(vcpu: &Vcpu, s: &mut LoadState, cpu: i32) {
+/// Loads `vcpu`'s state onto this CPU, `cpu`.
+///
+/// # Safety
+///
+/// The caller runs on the vCPU's owner task with preemption disabled, the
+/// vCPU not loaded (anywhere): the host's FP registers saved here are
+/// restored by the matching [`put_state_from_cpu`].
+pub(crate) unsafe fn load_state_on_cpu(vcpu: &Vcpu, s: &mut LoadState, cpu: i32) {
     let c = &s.csr;
     csr::write_vsstatus(c.vsstatus);
     csr::write_vsatp(c.vsatp);
@@ -681,8 +690,14 @@ pub(crate) fn load_state_on_cpu(vcpu: &Vcpu, s: &mut LoadState, cpu: i32) {
     vcpu.kvm_vcpu().set_cpu(cpu);
 }
 
-/// Saves what [`load_state_on_cpu`] loaded (preemption off).
-pub(crate) fn put_state_from_cpu(vcpu: &Vcpu, s: &mut LoadState) {
+/// Saves what [`load_state_on_cpu`] loaded.
+///
+/// # Safety
+///
+/// The caller runs on the vCPU's owner task with preemption disabled, the
+/// vCPU loaded on this CPU by [`load_state_on_cpu`]: this restores the
+/// host FP registers that saved.
+pub(crate) unsafe fn put_state_from_cpu(vcpu: &Vcpu, s: &mut LoadState) {
     vcpu.kvm_vcpu().set_cpu(-1);
     if let (Some(host), Some(guest)) = (s.host_fp, s.fp) {
         // Lazy FP: the guest's registers are only worth saving if it

@@ -227,7 +227,9 @@ extern "C" fn kvm_arch_vcpu_fault(
 unsafe extern "C" fn kvm_arch_vcpu_load(vcpu: *mut bindings::kvm_vcpu, cpu: c_int) {
     // SAFETY: A load hook, called as that needs.
     let (v, state) = unsafe { Vcpu::for_load_hook(vcpu) };
-    load_state_on_cpu(v, state, cpu);
+    // SAFETY: Generic KVM loads a vCPU that is not loaded, on its owner's
+    // task with preemption off, and pairs it with the put hook.
+    unsafe { load_state_on_cpu(v, state, cpu) };
 }
 
 /// Saves what `kvm_arch_vcpu_load()` loaded.
@@ -240,7 +242,9 @@ unsafe extern "C" fn kvm_arch_vcpu_load(vcpu: *mut bindings::kvm_vcpu, cpu: c_in
 unsafe extern "C" fn kvm_arch_vcpu_put(vcpu: *mut bindings::kvm_vcpu) {
     // SAFETY: A put hook, called as that needs.
     let (v, state) = unsafe { Vcpu::for_load_hook(vcpu) };
-    put_state_from_cpu(v, state);
+    // SAFETY: Generic KVM puts the vCPU it loaded on this CPU, on the same
+    // task with preemption off.
+    unsafe { put_state_from_cpu(v, state) };
 }
 
 /// Whether the vCPU is powered off, for the C side of KVM_REQ_SLEEP.
