@@ -121,10 +121,8 @@ pub(crate) struct IrqsOff(c_ulong, core::marker::PhantomData<*mut ()>);
 impl IrqsOff {
     pub(crate) fn new() -> Self {
         // SAFETY: Balanced by the restore in `drop`.
-        IrqsOff(
-            unsafe { bindings::kvm_riscv_glue_local_irq_save() },
-            core::marker::PhantomData,
-        )
+        let flags = unsafe { bindings::kvm_riscv_glue_local_irq_save() };
+        IrqsOff(flags, core::marker::PhantomData)
     }
 }
 

@@ -278,13 +278,12 @@ impl Kvm {
 
     /// The vCPU at index `i`, if created (`kvm_get_vcpu()`).
     pub(crate) fn vcpu(&self, i: u32) -> Option<&KvmVcpu> {
-        let kvm = self.as_ptr();
+        let (kvm, i) = (self.as_ptr(), i as c_int);
         // SAFETY: The VM is live, and the lookup safe against concurrent
         // vCPU creation. A vCPU found is created (only those below
         // `online_vcpus` are) and lives as long as the VM, which `&self`
         // keeps: a `KvmVcpu` (transparent) of that lifetime.
-        let raw: *mut KvmVcpu =
-            unsafe { bindings::kvm_riscv_glue_get_vcpu(kvm, i as c_int) }.cast();
+        let raw: *mut KvmVcpu = unsafe { bindings::kvm_riscv_glue_get_vcpu(kvm, i) }.cast();
         // SAFETY: As above; NULL if there is no such vCPU.
         unsafe { raw.as_ref() }
     }

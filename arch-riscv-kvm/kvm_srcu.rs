@@ -184,11 +184,10 @@ impl<'a> VcpuSrcu<'a> {
 
     /// Whether a memslot backs the guest page of `gpa` writably.
     pub(crate) fn page_is_writable(&self, gpa: Gpa) -> bool {
-        let gfn = gpa.gfn();
+        let (vcpu, gfn) = (self.vcpu.as_ptr(), gpa.gfn());
         let mut writable = false;
         // SAFETY: SRCU held; `writable` is valid for writes.
-        let hva =
-            unsafe { bindings::kvm_vcpu_gfn_to_hva_prot(self.vcpu.as_ptr(), gfn, &mut writable) };
+        let hva = unsafe { bindings::kvm_vcpu_gfn_to_hva_prot(vcpu, gfn, &mut writable) };
         !is_error_hva(hva) && writable
     }
 

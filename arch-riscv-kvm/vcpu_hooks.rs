@@ -200,11 +200,8 @@ unsafe extern "C" fn kvm_arch_vcpu_in_kernel(vcpu: *mut bindings::kvm_vcpu) -> b
 #[no_mangle]
 unsafe extern "C" fn kvm_arch_vcpu_should_kick(vcpu: *mut bindings::kvm_vcpu) -> c_int {
     // SAFETY: The caller guarantees `vcpu` is created.
-    c_int::from(
-        unsafe { Vcpu::from_raw(vcpu) }
-            .kvm_vcpu()
-            .exiting_guest_mode(),
-    )
+    let v = unsafe { Vcpu::from_raw(vcpu) };
+    c_int::from(v.kvm_vcpu().exiting_guest_mode())
 }
 
 /// Faults on the vCPU's mmap beyond `struct kvm_run`: nothing is there.
