@@ -87,7 +87,7 @@ fn run_once(v: &mut OwnedVcpu<'_>, srcu: &mut VcpuSrcu<'_>, run: &KvmRun<'_>) ->
 fn enter_guest(v: &mut OwnedVcpu<'_>, cpu: &NoPreempt, guest: &GuestMode<'_, '_>) -> Trap {
     let vcpu = v.vcpu();
     let (ctx, load) = v.split(cpu);
-    OwnedVcpu::flush_interrupts(vcpu, load);
+    vcpu.flush_interrupts(load);
     guest.timing_enter(ctx.sw.guest.sepc);
     // SAFETY: senvcfg only affects U-mode, which does not run before it
     // is swapped back below.
@@ -111,7 +111,7 @@ fn enter_guest(v: &mut OwnedVcpu<'_>, cpu: &NoPreempt, guest: &GuestMode<'_, '_>
         htval: csr::read::<csr::Htval>(),
         htinst: csr::read::<csr::Htinst>(),
     };
-    OwnedVcpu::sync_interrupts(vcpu, ctx, load);
+    vcpu.sync_interrupts(ctx, load);
     trap
 }
 

@@ -314,6 +314,30 @@ impl Vcpu {
         self.update_irqs(|s| s.lower(irq as u32));
     }
 
+    /// Moves interrupt changes into `hvip` and loads it (before entry,
+    /// interrupts off).
+    pub(crate) fn flush_interrupts(&self, load: &mut LoadState) {
+        let old = self.update_irqs(IrqState::flushed);
+        load.csr.hvip = old.apply(load.csr.hvip as u64) as usize;
+        csr::write::<csr::Hvip>(load.csr.hvip);
+    }
+
+    /// Takes in what the guest changed: `vsie`, and a software interrupt
+    /// it raised or cleared itself in `sip` (after exit, interrupts off).
+    pub(crate) fn sync_interrupts(&self, ctx: &VcpuContext, load: &mut LoadState) {
+        let vsie = csr::read::<csr::Vsie>();
+        load.csr.vsie = vsie;
+        self.arch.vsie.store(vsie, Ordering::Release);
+        let hvip = csr::read::<csr::Hvip>();
+        let soft = Irq::Soft as u32;
+        if (load.csr.hvip ^ hvip) & (1 << soft) != 0 {
+            self.update_irqs(|s| s.guest_set(soft, hvip & (1 << soft) != 0));
+        }
+        let in_kernel = ctx.sw.guest.sstatus & sstatus::SPP != 0;
+        self.arch.in_kernel.store(in_kernel, Ordering::Relaxed);
+        self.timer().sync();
+    }
+
     /// `hvip` with the pending changes folded in, without consuming them.
     pub(crate) fn folded_hvip(&self, hvip: usize) -> usize {
         self.irqs().apply(hvip as u64) as usize
@@ -572,30 +596,6 @@ impl<'a> OwnedVcpu<'a> {
             // The ISA is fixed from here on: enable the envcfg features it has.
             load.henvcfg = isa::henvcfg(&ctx.isa);
         }
-    }
-
-    /// Moves interrupt changes into `hvip` and loads it (before entry,
-    /// interrupts off).
-    pub(crate) fn flush_interrupts(vcpu: &Vcpu, load: &mut LoadState) {
-        let old = vcpu.update_irqs(IrqState::flushed);
-        load.csr.hvip = old.apply(load.csr.hvip as u64) as usize;
-        csr::write::<csr::Hvip>(load.csr.hvip);
-    }
-
-    /// Takes in what the guest changed: `vsie`, and a software interrupt
-    /// it raised or cleared itself in `sip` (after exit, interrupts off).
-    pub(crate) fn sync_interrupts(vcpu: &Vcpu, ctx: &VcpuContext, load: &mut LoadState) {
-        let vsie = csr::read::<csr::Vsie>();
-        load.csr.vsie = vsie;
-        vcpu.arch.vsie.store(vsie, Ordering::Release);
-        let hvip = csr::read::<csr::Hvip>();
-        let soft = Irq::Soft as u32;
-        if (load.csr.hvip ^ hvip) & (1 << soft) != 0 {
-            vcpu.update_irqs(|s| s.guest_set(soft, hvip & (1 << soft) != 0));
-        }
-        let in_kernel = ctx.sw.guest.sstatus & sstatus::SPP != 0;
-        vcpu.arch.in_kernel.store(in_kernel, Ordering::Relaxed);
-        vcpu.timer().sync();
     }
 
     /// Resets the hart to its reset state (power-on via SBI HSM), loaded
