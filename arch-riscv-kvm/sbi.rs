@@ -6,10 +6,9 @@
 //! outcome out on the vCPU and the VM.
 
 use kernel::bindings;
-
-use crate::addr::Gpa;
 use kernel::prelude::*;
 
+use crate::addr::Gpa;
 use crate::kvm::Stat;
 use crate::kvm_run::KvmRun;
 use crate::kvm_srcu::VcpuSrcu;
