@@ -85,6 +85,20 @@ pub enum FullFlush {
 }
 
 impl HfenceKind {
+    /// The SBI PMU firmware event the hart performing the fence counts
+    /// (upstream `kvm_riscv_hfence_process()`, tlb.c:262-279): the VS-stage
+    /// fences a guest asked for through SBI RFENCE; the G-stage ones are
+    /// the host's own.
+    pub const fn received_event(self) -> Option<u32> {
+        match self {
+            HfenceKind::GvmaVmidGpa { .. } => None,
+            HfenceKind::VvmaAsidGva { .. } | HfenceKind::VvmaAsidAll { .. } => {
+                Some(super::sbi::SBI_PMU_FW_HFENCE_VVMA_ASID_RCVD)
+            }
+            HfenceKind::VvmaGva { .. } => Some(super::sbi::SBI_PMU_FW_HFENCE_VVMA_RCVD),
+        }
+    }
+
     /// Request to raise instead of `KVM_REQ_HFENCE` when this fence could
     /// not be queued on some target: the smallest flush that still covers
     /// it.

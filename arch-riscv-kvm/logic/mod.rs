@@ -13,6 +13,7 @@ pub mod insn;
 pub mod irq;
 pub mod isa;
 pub mod onereg;
+pub mod pmu;
 pub mod pte;
 pub mod sbi;
 pub mod timer;

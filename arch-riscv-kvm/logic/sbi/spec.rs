@@ -188,7 +188,14 @@ pub const SBI_PMU_FW_IPI_SENT: u32 = 6;
 pub const SBI_PMU_FW_IPI_RCVD: u32 = 7;
 /// PMU firmware event: `SBI_PMU_FW_FENCE_I_SENT`.
 pub const SBI_PMU_FW_FENCE_I_SENT: u32 = 8;
+/// PMU firmware event: `SBI_PMU_FW_FENCE_I_RCVD`, counted by the hart
+/// that performs a remote `fence.i`.
+pub const SBI_PMU_FW_FENCE_I_RCVD: u32 = 9;
 /// PMU firmware event: `SBI_PMU_FW_HFENCE_VVMA_SENT`.
 pub const SBI_PMU_FW_HFENCE_VVMA_SENT: u32 = 18;
+/// PMU firmware event: `SBI_PMU_FW_HFENCE_VVMA_RCVD`.
+pub const SBI_PMU_FW_HFENCE_VVMA_RCVD: u32 = 19;
 /// PMU firmware event: `SBI_PMU_FW_HFENCE_VVMA_ASID_SENT`.
 pub const SBI_PMU_FW_HFENCE_VVMA_ASID_SENT: u32 = 20;
+/// PMU firmware event: `SBI_PMU_FW_HFENCE_VVMA_ASID_RCVD`.
+pub const SBI_PMU_FW_HFENCE_VVMA_ASID_RCVD: u32 = 21;
