@@ -206,6 +206,78 @@ pub(crate) unsafe fn swap<C: Csr>(value: usize) -> usize {
     old
 }
 
+/// Proof that every hart of the host has Smstateen, so that `hstateen0`
+/// and `sstateen0` exist. They are not [`Csr`]s: [`read`] would accept
+/// them on any host.
+#[derive(Clone, Copy)]
+pub(crate) struct Smstateen(());
+
+/// `hstateen0`: which state VS- and VU-mode may reach.
+const HSTATEEN0: u16 = 0x60c;
+/// `sstateen0`: which state U-mode may reach. HS-mode and VS-mode share
+/// it, so the guest's value is swapped in around each entry.
+const SSTATEEN0: u16 = 0x10c;
+
+impl Smstateen {
+    /// The proof, if the host's harts have Smstateen.
+    pub(crate) fn on_host() -> Option<Self> {
+        // INVARIANT: `HostCaps::isa` holds the extensions all harts have.
+        let host = crate::host::HostCaps::get().isa;
+        host.has(crate::logic::isa::HostExtId::SMSTATEEN)
+            .then_some(Smstateen(()))
+    }
+
+    /// Writes `hstateen0`.
+    #[inline(always)]
+    pub(crate) fn write_hstateen0(self, value: u64) {
+        // SAFETY: The CSR exists (`self`). It gates what V=1 code may
+        // reach and nothing else: no value affects the host.
+        unsafe { insn!("csrw {c}, {v}", c = const HSTATEEN0, v = in(reg) value) };
+    }
+
+    /// Swaps `value` into `sstateen0`, returning the old value.
+    ///
+    /// # Safety
+    ///
+    /// As for [`write_unchecked`]: no host U-mode code runs before the
+    /// host's value is swapped back.
+    #[inline(always)]
+    pub(crate) unsafe fn swap_sstateen0(self, value: u64) -> u64 {
+        let old: u64;
+        // SAFETY: The CSR exists (`self`); the caller keeps host U-mode
+        // away from the value.
+        unsafe { insn!("csrrw {}, {}, {}", lateout(reg) old, const SSTATEEN0, in(reg) value) };
+        old
+    }
+}
+
+/// Proof that every hart of the host has Ssaia, so that `hvien` exists.
+#[derive(Clone, Copy)]
+pub(crate) struct Ssaia(());
+
+/// `hvien`: which of interrupts 13-63 `hvip` injects into VS-mode as
+/// virtual interrupts of its own (not delegated host ones).
+const HVIEN: u16 = 0x608;
+
+impl Ssaia {
+    /// The proof, if the host's harts have Ssaia.
+    pub(crate) fn on_host() -> Option<Self> {
+        // INVARIANT: `HostCaps::isa` holds the extensions all harts have.
+        let host = crate::host::HostCaps::get().isa;
+        host.has(crate::logic::isa::HostExtId::SSAIA)
+            .then_some(Ssaia(()))
+    }
+
+    /// Writes `hvien`.
+    #[inline(always)]
+    pub(crate) fn write_hvien(self, value: usize) {
+        // SAFETY: The CSR exists (`self`). A set bit makes `hvip`'s bit a
+        // virtual interrupt of VS-mode, with `hideleg`'s bit clear (the
+        // backend never delegates 13-63): no host interrupt is diverted.
+        unsafe { insn!("csrw {c}, {v}", c = const HVIEN, v = in(reg) value) };
+    }
+}
+
 /// Flushes this CPU's G-stage TLB entries of guest `vmid`
 /// (`hfence.gvma zero, vmid`).
 #[inline(always)]

@@ -15,6 +15,8 @@
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
 #include <linux/nospec.h>
+#include <linux/perf_event.h>
+#include <linux/perf/riscv_pmu.h>
 #include <linux/preempt.h>
 #include <linux/ratelimit.h>
 #include <linux/sched/signal.h>
@@ -506,4 +508,108 @@ void kvm_riscv_glue_send_hwpoison(unsigned long hva, unsigned int shift)
 int kvm_riscv_glue_vcpu_exiting_guest_mode(struct kvm_vcpu *vcpu)
 {
 	return kvm_vcpu_exiting_guest_mode(vcpu);
+}
+
+/*
+ * The SBI PMU's host perf events (pmu.rs). The overflow handler must
+ * reach into the event and its PMU, which Rust has no bindings for: it
+ * stops the counter, makes the period of the next sample what is left to
+ * the wrap (so the counter keeps counting from where it is rather than
+ * reloading), lets the Rust side mark the counter overflown and raise the
+ * guest's LCOFI, and starts it again.
+ */
+
+#ifdef CONFIG_RISCV_PMU_SBI
+static void glue_pmu_overflow(struct perf_event *event,
+			      struct perf_sample_data *data,
+			      struct pt_regs *regs)
+{
+	struct riscv_pmu *rpmu = to_riscv_pmu(event->pmu);
+	u64 left;
+
+	rpmu->pmu.stop(event, PERF_EF_UPDATE);
+	left = -local64_read(&event->count);
+	local64_set(&event->hw.period_left, 0);
+	event->attr.sample_period = left;
+	event->hw.sample_period = left;
+	kvm_riscv_rs_pmu_overflow(event->overflow_handler_context);
+	rpmu->pmu.start(event, PERF_EF_RELOAD);
+}
+
+struct perf_event *kvm_riscv_glue_pmu_create(u32 type, u64 config,
+					     u64 sample_period,
+					     bool exclude_user,
+					     bool exclude_kernel, void *ctx)
+{
+	/*
+	 * Counting for the guest only (exclude_host; the vCPU's task is the
+	 * target), pinned to it, created stopped: SBI counter_start enables
+	 * it, unless the guest asked for AUTO_START.
+	 */
+	struct perf_event_attr attr = {
+		.type = type,
+		.size = sizeof(attr),
+		.config = config,
+		.config1 = RISCV_PMU_CONFIG1_GUEST_EVENTS,
+		.sample_period = sample_period,
+		.pinned = true,
+		.disabled = true,
+		.exclude_host = true,
+		.exclude_hv = true,
+		.exclude_user = exclude_user,
+		.exclude_kernel = exclude_kernel,
+	};
+	struct perf_event *event;
+
+	event = perf_event_create_kernel_counter(&attr, -1, current,
+						 glue_pmu_overflow, ctx);
+	return IS_ERR(event) ? NULL : event;
+}
+#else
+/* Without the SBI PMU driver guests get no PMU (hpm_info below fails). */
+struct perf_event *kvm_riscv_glue_pmu_create(u32 type, u64 config,
+					     u64 sample_period,
+					     bool exclude_user,
+					     bool exclude_kernel, void *ctx)
+{
+	return NULL;
+}
+#endif
+
+void kvm_riscv_glue_pmu_release(struct perf_event *event)
+{
+	perf_event_disable(event);
+	perf_event_release_kernel(event);
+}
+
+void kvm_riscv_glue_pmu_enable(struct perf_event *event)
+{
+	perf_event_enable(event);
+}
+
+void kvm_riscv_glue_pmu_period(struct perf_event *event, u64 period)
+{
+	perf_event_period(event, period);
+}
+
+u64 kvm_riscv_glue_pmu_pause(struct perf_event *event)
+{
+	return perf_event_pause(event, true);
+}
+
+u64 kvm_riscv_glue_pmu_read(struct perf_event *event)
+{
+	u64 enabled, running;
+
+	return perf_event_read_value(event, &enabled, &running);
+}
+
+int kvm_riscv_glue_pmu_hpm_info(u32 *width, u32 *num)
+{
+#ifdef CONFIG_RISCV_PMU_SBI
+	return riscv_pmu_get_hpm_info(width, num);
+#else
+	/* No SBI PMU driver: no counters for guests, as upstream. */
+	return -ENODEV;
+#endif
 }

@@ -8,12 +8,14 @@
 //! rest of the backend never writes `unsafe` just to reach a kernel
 //! service.
 
+use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::ffi::{c_int, c_ulong, c_void};
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
 use crate::addr::{Hpa, Hva};
+use crate::logic::pmu::PerfAttr;
 
 /// `num_possible_cpus()`.
 pub(crate) fn num_possible_cpus() -> u32 {
@@ -306,4 +308,73 @@ pub(crate) fn check_slot_vmas(hva: Hva, size: u64, writable: bool, logging: bool
     let (hva, size) = (hva.get() as c_ulong, size as c_ulong);
     // SAFETY: Walks the current task's VMAs under its mmap lock.
     unsafe { bindings::kvm_riscv_glue_check_slot_vmas(hva, size, writable, logging) }
+}
+
+/// A host perf event counting for one of a guest's counters.
+///
+/// # Invariants
+///
+/// The pointer is a live event from `kvm_riscv_glue_pmu_create()`,
+/// released only by `drop`.
+pub(crate) struct PerfEvent(NonNull<bindings::perf_event>);
+
+impl PerfEvent {
+    /// A counting perf event of the current task for a guest counter
+    /// (`attr`), stopped, whose overflows call `kvm_riscv_rs_pmu_overflow`
+    /// with `ctx`; `None` if perf refuses it.
+    ///
+    /// # Safety
+    ///
+    /// `ctx` must be valid for that handler until the event is dropped.
+    pub(crate) unsafe fn create(attr: &PerfAttr, ctx: *mut c_void) -> Option<Self> {
+        let (ty, cfg, per) = (attr.kind, attr.config, attr.sample_period);
+        let (no_u, no_s) = (attr.exclude_user, attr.exclude_kernel);
+        // SAFETY: The caller keeps `ctx` valid for the handler.
+        let event = unsafe { bindings::kvm_riscv_glue_pmu_create(ty, cfg, per, no_u, no_s, ctx) };
+        // INVARIANT: A live event or NULL, which is refused here.
+        NonNull::new(event).map(PerfEvent)
+    }
+}
+
+// SAFETY: perf's kernel counter API may be called from any task; the
+// event is only used by the vCPU's owner (it lives in `VcpuContext`).
+unsafe impl Send for PerfEvent {}
+
+impl crate::logic::pmu::PerfEvent for PerfEvent {
+    fn enable(&self) {
+        // SAFETY: A live event (the type invariant).
+        unsafe { bindings::kvm_riscv_glue_pmu_enable(self.0.as_ptr()) }
+    }
+
+    fn set_period(&self, period: u64) {
+        // SAFETY: A live event (the type invariant).
+        unsafe { bindings::kvm_riscv_glue_pmu_period(self.0.as_ptr(), period) }
+    }
+
+    fn pause_reset(&self) -> u64 {
+        // SAFETY: A live event (the type invariant).
+        unsafe { bindings::kvm_riscv_glue_pmu_pause(self.0.as_ptr()) }
+    }
+
+    fn read(&self) -> u64 {
+        // SAFETY: A live event (the type invariant).
+        unsafe { bindings::kvm_riscv_glue_pmu_read(self.0.as_ptr()) }
+    }
+}
+
+impl Drop for PerfEvent {
+    fn drop(&mut self) {
+        // SAFETY: A live event (the type invariant), released once: after
+        // this the overflow handler no longer runs for it.
+        unsafe { bindings::kvm_riscv_glue_pmu_release(self.0.as_ptr()) }
+    }
+}
+
+/// The counter width and count of perf's SBI PMU driver
+/// (`riscv_pmu_get_hpm_info()`), if it has counters.
+pub(crate) fn pmu_hpm_info() -> Option<(u32, u32)> {
+    let (mut width, mut num) = (0u32, 0u32);
+    // SAFETY: Both pointers are valid for writes.
+    let r = unsafe { bindings::kvm_riscv_glue_pmu_hpm_info(&mut width, &mut num) };
+    (r >= 0).then_some((width, num))
 }

@@ -209,7 +209,23 @@ extern "C" fn kvm_arch_enable_virtualization_cpu() -> kernel::ffi::c_int {
     csr::write::<csr::Hcounteren>(HCOUNTEREN_TM);
     csr::write::<csr::Hvip>(0);
     csr::write::<csr::Henvcfg>(0);
+    if let Some(aia) = csr::Ssaia::on_host() {
+        // The guests' counter-overflow interrupt is `hvip`'s to inject
+        // (pmu.rs), where the host has Sscofpmf.
+        aia.write_hvien(hvien_default());
+    }
     0
+}
+
+/// `hvien` while guests may run: LCOFI with Sscofpmf on the host
+/// (upstream's `kvm_riscv_aia_enable()`).
+fn hvien_default() -> usize {
+    let sscofpmf = HostCaps::get().isa.has(isa::HostExtId::SSCOFPMF);
+    if sscofpmf {
+        1 << crate::vcpu::Irq::PmuOverflow as u32
+    } else {
+        0
+    }
 }
 
 /// Undoes `kvm_arch_enable_virtualization_cpu()` on this CPU.
@@ -225,6 +241,9 @@ extern "C" fn kvm_arch_disable_virtualization_cpu() {
     // above), so none can reach the host once they are not delegated.
     unsafe { csr::write_unchecked::<csr::Hideleg>(0) };
     csr::write::<csr::Henvcfg>(0);
+    if let Some(aia) = csr::Ssaia::on_host() {
+        aia.write_hvien(0);
+    }
 }
 
 /// The host-wide VMID allocator.

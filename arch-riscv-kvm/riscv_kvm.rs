@@ -30,6 +30,7 @@ mod kvm_run;
 mod kvm_srcu;
 mod logic_abi;
 mod mmu;
+mod pmu;
 mod print;
 mod run;
 mod sbi;

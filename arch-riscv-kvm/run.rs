@@ -92,6 +92,11 @@ fn enter_guest(v: &mut OwnedVcpu<'_>, cpu: &NoPreempt, guest: &GuestMode<'_, '_>
     // SAFETY: senvcfg only affects U-mode, which does not run before it
     // is swapped back below.
     ctx.host_senvcfg = unsafe { csr::swap::<csr::Senvcfg>(load.csr.senvcfg) };
+    let sstateen0 = load.sstateen0_swap();
+    if let Some(smstateen) = sstateen0 {
+        // SAFETY: As for senvcfg.
+        ctx.host_sstateen0 = unsafe { smstateen.swap_sstateen0(ctx.sstateen0) };
+    }
     load.fs_to_guest(&mut ctx.sw);
     // SAFETY: Interrupts are off (`guest`); the load put this vCPU's VS
     // CSRs, hgatp and delegation on this CPU; the guest state came from
@@ -100,6 +105,10 @@ fn enter_guest(v: &mut OwnedVcpu<'_>, cpu: &NoPreempt, guest: &GuestMode<'_, '_>
     load.fs_from_guest(&ctx.sw);
     // SAFETY: Restoring the host's value.
     load.csr.senvcfg = unsafe { csr::swap::<csr::Senvcfg>(ctx.host_senvcfg) };
+    if let Some(smstateen) = sstateen0 {
+        // SAFETY: Restoring the host's value.
+        ctx.sstateen0 = unsafe { smstateen.swap_sstateen0(ctx.host_sstateen0) };
+    }
     ctx.last_exit_cpu = vcpu.kvm_vcpu().cpu();
     vcpu.kvm_vcpu().count(Stat::Exits);
     // The trap CSRs must be read before interrupts are enabled: an
@@ -136,6 +145,7 @@ fn check_requests(v: &mut OwnedVcpu<'_>, srcu: &mut VcpuSrcu<'_>) {
         v.vm().load_hgatp();
     }
     if kv.check_request(Request::FenceI) {
+        v.count_fw_event(crate::logic::sbi::SBI_PMU_FW_FENCE_I_RCVD);
         csr::local_fence_i();
     }
     if kv.check_request(Request::StealUpdate) {

@@ -28,6 +28,9 @@ pub(crate) fn ecall(
     let call = SbiCall::from_regs(v.ctx().sbi_regs());
     let env = env(v);
     let outcome = sbi::dispatch(&call, &env);
+    if let Some(fid) = outcome.pmu_fw_event() {
+        v.count_fw_event(fid);
+    }
     let ret = match outcome {
         SbiOutcome::Return(ret) => ret,
         SbiOutcome::ForwardToUser => {
@@ -116,10 +119,7 @@ pub(crate) fn ecall(
             v.halt(srcu);
             SbiRet::ok(0)
         }
-        // PMU needs pieces of the backend that do not exist yet; its
-        // extension is unavailable, so a guest only gets here by calling
-        // it regardless.
-        _ => SbiRet::err(sbi::SBI_ERR_NOT_SUPPORTED),
+        SbiOutcome::Pmu(call) => crate::pmu::call(v, srcu, &call),
     };
     match outcome.completion(ret) {
         Completion::Resume { a0, a1 } => {
@@ -246,6 +246,7 @@ fn send_ipi(v: &Vcpu, hart_mask: u64, hart_mask_base: u64) -> SbiRet {
         let id = t.id();
         if targets.selects(id) {
             t.set_interrupt(crate::vcpu::Irq::Soft);
+            t.count_fw_event(sbi::SBI_PMU_FW_IPI_RCVD);
             targets.sent(id);
         }
     });

@@ -165,6 +165,9 @@ pub(crate) fn process_fence_requests(v: &Vcpu) {
 fn process_queued(v: &Vcpu, vm: &Vm) {
     let vmid = vm.vmid();
     while let Some(fence) = v.next_hfence() {
+        if let Some(fid) = fence.received_event() {
+            v.count_fw_event(fid);
+        }
         local(fence, vmid);
     }
 }

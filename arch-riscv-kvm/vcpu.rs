@@ -30,6 +30,7 @@ use crate::logic::hfence::{HfenceKind, HfenceQueue};
 use crate::logic::irq::IrqState;
 use crate::logic::isa::{self, VcpuIsa};
 use crate::logic::timer::ktime_from_ns;
+use crate::pmu::{self, VcpuPmu};
 use crate::switch::{self, FpWidth};
 use crate::timer::{GuestTimer, NO_EVENT};
 use crate::vcpu_context::{LoadState, PendingExit, VcpuContext, STA_NO_SHMEM};
@@ -38,8 +39,10 @@ use crate::vcpu_context::{LoadState, PendingExit, VcpuContext, STA_NO_SHMEM};
 ///
 /// `kvm_init()` is told the size and alignment of `Vcpu`, so the vCPU
 /// cache hands out whole containers and every `struct kvm_vcpu` generic KVM
-/// passes to the backend is the head of one.
-#[repr(C)]
+/// passes to the backend is the head of one. The alignment, a cache line,
+/// also leaves the low six bits of its address free for `pmu.rs` to name
+/// a counter in.
+#[repr(C, align(64))]
 #[pin_data]
 pub(crate) struct Vcpu {
     kvm_vcpu: KvmVcpu,
@@ -78,6 +81,15 @@ pub(crate) struct VcpuArch {
     /// next enters the guest (`KVM_REQ_HFENCE`), see `tlb.rs`.
     #[pin]
     hfences: SpinLock<HfenceQueue>,
+    /// Counters whose perf event overflowed (bit = counter index), set
+    /// from the perf interrupt, see `pmu.rs`.
+    pmu_overflown: AtomicU64,
+    /// Firmware events (`SBI_PMU_FW_*`) since the PMU last looked, by
+    /// event: its counters are owner state, and some events happen on
+    /// other tasks (an IPI received) or where only `&Vcpu` is at hand (a
+    /// fence performed), so events are counted here and folded into the
+    /// PMU at its next use (`pmu::catch_up`).
+    pmu_fw_events: [AtomicU64; crate::logic::pmu::FW_MAX],
 }
 
 /// VS-level guest interrupts the backend raises, by `hvip` bit.
@@ -89,21 +101,28 @@ pub(crate) enum Irq {
     Timer = 6,
     /// VS-level external interrupt (`KVM_INTERRUPT`).
     External = 10,
+    /// Local counter-overflow interrupt (Sscofpmf's LCOFI), from the
+    /// guest's PMU counters. `hvip` and `vsip` hold it in the same bit.
+    PmuOverflow = 13,
 }
 
 /// hvip holds VS interrupts one bit above where the guest's sip shows them.
 pub(crate) const VSIP_TO_HVIP_SHIFT: u32 = 1;
 /// sip bits of VS software, timer and external interrupts.
 pub(crate) const VSIP_VALID_MASK: usize = (1 << 1) | (1 << 5) | (1 << 9);
+/// The LCOFI bit, the same in `vsie`, `vsip` and `hvip`.
+const LCOFI: usize = 1 << Irq::PmuOverflow as u32;
 
 impl VcpuArch {
-    pub(crate) fn new() -> impl PinInit<Self> {
+    /// A new vCPU's state, with `pmu` (see [`pmu::new_vcpu_pmu`]).
+    pub(crate) fn new(pmu: Option<KBox<VcpuPmu>>) -> impl PinInit<Self> {
         let caps = crate::host::HostCaps::get();
         let (mvendorid, marchid, mimpid) = glue::sbi_machine_ids();
         let isa = isa::initial_vcpu_isa(&caps.isa, false);
         let mut ctx = VcpuContext {
             last_exit_cpu: -1,
-            sbi: crate::logic::sbi::initial_status(glue::sched_info_on()),
+            sbi: crate::logic::sbi::initial_status(glue::sched_info_on(), pmu.is_some()),
+            pmu,
             mvendorid,
             marchid,
             mimpid,
@@ -113,6 +132,7 @@ impl VcpuArch {
         let mut load = LoadState {
             fp: fp_width(&isa),
             host_fp: host_fp_width(),
+            smstateen: csr::Smstateen::on_host(),
             hedeleg: crate::host::HEDELEG_DEFAULT,
             ..LoadState::default()
         };
@@ -139,6 +159,8 @@ impl VcpuArch {
             in_kernel: AtomicBool::new(true),
             timer <- GuestTimer::new(caps.isa.has(isa::HostExtId::SSTC), timer_expired),
             hfences <- new_spinlock!(HfenceQueue::new(), "VcpuArch::hfences"),
+            pmu_overflown: AtomicU64::new(0),
+            pmu_fw_events: [const { AtomicU64::new(0) }; crate::logic::pmu::FW_MAX],
         })
     }
 }
@@ -226,6 +248,24 @@ impl Vcpu {
     /// The vCPU's timer.
     pub(crate) fn timer(&self) -> &GuestTimer {
         &self.arch.timer
+    }
+
+    /// The counters of the vCPU's PMU that overflowed.
+    pub(crate) fn pmu_overflown(&self) -> &AtomicU64 {
+        &self.arch.pmu_overflown
+    }
+
+    /// Counts firmware event `fid` (`SBI_PMU_FW_*`) on the vCPU, from
+    /// any task.
+    pub(crate) fn count_fw_event(&self, fid: u32) {
+        if let Some(n) = self.arch.pmu_fw_events.get(fid as usize) {
+            n.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The firmware events counted since the PMU last looked, by event.
+    pub(crate) fn pmu_fw_events(&self) -> &[AtomicU64] {
+        &self.arch.pmu_fw_events
     }
 
     /// The vCPU whose timer's hrtimer is `h`.
@@ -333,6 +373,12 @@ impl Vcpu {
         if (load.csr.hvip ^ hvip) & (1 << soft) != 0 {
             self.update_irqs(|s| s.guest_set(soft, hvip & (1 << soft) != 0));
         }
+        // The guest acknowledges a counter overflow by clearing LCOFIP in
+        // its sip (it cannot raise one itself).
+        if load.csr.hvip & !hvip & LCOFI != 0 {
+            let ovf = Irq::PmuOverflow as u32;
+            self.update_irqs(|s| s.guest_set(ovf, false));
+        }
         let in_kernel = ctx.sw.guest.sstatus & sstatus::SPP != 0;
         self.arch.in_kernel.store(in_kernel, Ordering::Relaxed);
         self.timer().sync();
@@ -351,7 +397,10 @@ impl Vcpu {
     /// Whether an interrupt the guest has enabled is pending.
     pub(crate) fn has_interrupts(&self) -> bool {
         let vsie = self.arch.vsie.load(Ordering::Acquire);
-        let enabled = (vsie & VSIP_VALID_MASK) << VSIP_TO_HVIP_SHIFT;
+        // LCOFI sits in the same bit of both. Upstream shifts it with the
+        // others (and then masks it out), so its guest does not wake from
+        // WFI for a counter overflow.
+        let enabled = ((vsie & VSIP_VALID_MASK) << VSIP_TO_HVIP_SHIFT) | (vsie & LCOFI);
         self.irqs().pending() & enabled as u64 != 0
     }
 
@@ -595,6 +644,7 @@ impl<'a> OwnedVcpu<'a> {
             ctx.ran_atleast_once = true;
             // The ISA is fixed from here on: enable the envcfg features it has.
             load.henvcfg = isa::henvcfg(&ctx.isa);
+            load.hstateen0 = isa::hstateen0(&ctx.isa, load.smstateen.is_some());
         }
     }
 
@@ -602,6 +652,9 @@ impl<'a> OwnedVcpu<'a> {
     /// or not. Preemption stays off from the put to the load: a notifier
     /// in between would save the pre-reset CPU state over the reset one.
     pub(crate) fn reset(&mut self) {
+        // Before preemption goes off: releasing perf events may sleep
+        // (upstream releases them in the no-preemption section below).
+        pmu::reset(self);
         let vcpu = self.vcpu;
         let regs = *vcpu.arch.reset_regs.lock();
         let cpu = NoPreempt::new();
@@ -619,6 +672,9 @@ impl<'a> OwnedVcpu<'a> {
         ctx.pending = PendingExit::None;
         ctx.sta_shmem = STA_NO_SHMEM;
         ctx.sta_last_steal = 0;
+        // Upstream 6.12 keeps the guest's sstateen0 across a reset; a
+        // hart coming out of reset should not see what it left there.
+        ctx.sstateen0 = 0;
         vcpu.arch.irqs.store(0, Ordering::Release);
         vcpu.timer().reset();
         if loaded {
@@ -673,6 +729,9 @@ pub(crate) unsafe fn load_state_on_cpu(vcpu: &Vcpu, s: &mut LoadState, cpu: i32)
     csr::write::<csr::Hedeleg>(s.hedeleg);
     csr::write::<csr::Hvip>(c.hvip);
     csr::write::<csr::Henvcfg>(s.henvcfg as usize);
+    if let Some(smstateen) = s.smstateen {
+        smstateen.write_hstateen0(s.hstateen0);
+    }
     let vm = crate::vm::Vm::of_vcpu(vcpu);
     csr::write::<csr::Htimedelta>(vm.time_delta() as usize);
     vm.load_hgatp();

@@ -21,12 +21,16 @@
 //! lives in [`LoadState::fs`] and is moved into and out of the switch area
 //! around each entry, with preemption off.
 
+use kernel::prelude::*;
+
 use crate::context::{sstatus, FpRegs, SwitchArea};
+use crate::csr::Smstateen;
 use crate::kvm_mmu::MmuCache;
 use crate::logic::insn::Width;
-use crate::logic::isa::VcpuIsa;
+use crate::logic::isa::{VcpuIsa, SMSTATEEN0_SSTATEEN0};
 use crate::logic::onereg::SbiExtStatuses;
 use crate::logic::vscsr::{Vsatp, Vsstatus};
+use crate::pmu::VcpuPmu;
 use crate::switch::FpWidth;
 
 /// No steal-time shared memory (`INVALID_GPA`): steal time is not
@@ -41,6 +45,8 @@ pub(crate) struct VcpuContext {
     pub(crate) sw: SwitchArea,
     /// Host `senvcfg` while the guest runs.
     pub(crate) host_senvcfg: usize,
+    /// Host `sstateen0` while the guest runs (if swapped).
+    pub(crate) host_sstateen0: u64,
     /// VS CSRs a reset returns to.
     pub(crate) reset_csr: VsCsrs,
     /// Set once `KVM_RUN` has entered the guest: the configuration the
@@ -67,6 +73,8 @@ pub(crate) struct VcpuContext {
     pub(crate) sta_last_steal: u64,
     /// Pages for G-stage page tables, topped up before `mmu_lock` is taken.
     pub(crate) mmu_cache: MmuCache,
+    /// The SBI PMU's counters, if the host has a PMU for guests.
+    pub(crate) pmu: Option<KBox<VcpuPmu>>,
 }
 
 impl VcpuContext {
@@ -122,9 +130,21 @@ pub(crate) struct LoadState {
     /// Trap delegation and environment configuration for this guest.
     pub(crate) hedeleg: usize,
     pub(crate) henvcfg: u64,
+    /// What state the guest may reach, where the host has Smstateen.
+    pub(crate) hstateen0: u64,
+    /// The host's Smstateen, if it has it.
+    pub(crate) smstateen: Option<Smstateen>,
 }
 
 impl LoadState {
+    /// The host's Smstateen, if the guest has `sstateen0` (`hstateen0`
+    /// lets it reach the CSR): then its value is swapped in around each
+    /// entry.
+    pub(crate) fn sstateen0_swap(&self) -> Option<Smstateen> {
+        self.smstateen
+            .filter(|_| self.hstateen0 & SMSTATEEN0_SSTATEEN0 != 0)
+    }
+
     /// FP state of a hart coming out of reset: zeroed registers, usable
     /// (FS initial) if the guest has F or D.
     pub(crate) fn reset_fp(&mut self) {

@@ -32,11 +32,15 @@ extern "C" fn kvm_arch_vcpu_precreate(_kvm: *mut bindings::kvm, _id: c_uint) -> 
 /// initialised.
 #[no_mangle]
 unsafe extern "C" fn kvm_arch_vcpu_create(vcpu: *mut bindings::kvm_vcpu) -> c_int {
+    let pmu = match crate::pmu::new_vcpu_pmu() {
+        Ok(pmu) => pmu,
+        Err(e) => return e.to_errno(),
+    };
     let slot = Vcpu::arch_slot(vcpu);
     // SAFETY: The vCPU cache allocates whole containers, so `slot` is valid
     // and aligned; it is uninitialised, and the container never moves: it
     // is dropped in place by `kvm_arch_vcpu_destroy()`.
-    match unsafe { VcpuArch::new().__pinned_init(slot) } {
+    match unsafe { VcpuArch::new(pmu).__pinned_init(slot) } {
         Ok(()) => 0,
         Err(e) => match e {},
     }

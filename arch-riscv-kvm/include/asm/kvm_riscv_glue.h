@@ -111,4 +111,19 @@ bool kvm_riscv_glue_is_error_hva(unsigned long hva);
 void kvm_riscv_glue_send_hwpoison(unsigned long hva, unsigned int shift);
 int kvm_riscv_glue_vcpu_exiting_guest_mode(struct kvm_vcpu *vcpu);
 
+/* The SBI PMU's host perf events (pmu.rs); NULL when perf refuses. */
+struct perf_event;
+struct perf_event *kvm_riscv_glue_pmu_create(u32 type, u64 config,
+					     u64 sample_period,
+					     bool exclude_user,
+					     bool exclude_kernel, void *ctx);
+void kvm_riscv_glue_pmu_release(struct perf_event *event);
+void kvm_riscv_glue_pmu_enable(struct perf_event *event);
+void kvm_riscv_glue_pmu_period(struct perf_event *event, u64 period);
+u64 kvm_riscv_glue_pmu_pause(struct perf_event *event);
+u64 kvm_riscv_glue_pmu_read(struct perf_event *event);
+int kvm_riscv_glue_pmu_hpm_info(u32 *width, u32 *num);
+/* pmu.rs: a guest counter's perf event overflowed (hard irq context). */
+void kvm_riscv_rs_pmu_overflow(void *ctx);
+
 #endif /* __RISCV_KVM_RISCV_GLUE_H__ */

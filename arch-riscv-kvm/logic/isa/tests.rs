@@ -254,9 +254,12 @@ fn hstateen0_needs_host_smstateen() {
     assert_eq!(hstateen0(&isa, false), 0);
     assert_eq!(hstateen0(&VcpuIsa::EMPTY, false), 0);
     assert_eq!(hstateen0(&VcpuIsa::EMPTY, true), SMSTATEEN0_HSENVCFG);
-    // A new vCPU has neither Ssaia nor Smstateen here (not virtualised
-    // yet), so only the envcfg bit.
-    assert_eq!(hstateen0(&isa, true), SMSTATEEN0_HSENVCFG);
+    // A new vCPU has Smstateen but not Ssaia here (not virtualised yet),
+    // so the envcfg and sstateen0 bits, and the AIA state traps.
+    assert_eq!(
+        hstateen0(&isa, true),
+        SMSTATEEN0_HSENVCFG | SMSTATEEN0_SSTATEEN0
+    );
     // What a vCPU with both would get, as upstream computes it.
     isa.set(HostExtId::SSAIA, true);
     isa.set(HostExtId::SMSTATEEN, true);
@@ -570,6 +573,7 @@ fn ext_set_toggles_what_may_change() {
         IsaExt::Svpbmt,
         IsaExt::Zicbom,
         IsaExt::Zicboz,
+        IsaExt::Smstateen,
     ] {
         assert!(isa.has_ext(e), "{e:?}");
         assert_eq!(
@@ -589,9 +593,9 @@ fn ext_set_toggles_what_may_change() {
         Ok(IsaWrite::Written)
     );
     assert!(isa.has_ext(IsaExt::V));
-    // Sscofpmf, Ssaia, Smstateen: not offered by this backend yet, so
-    // never enabled, whatever the host has.
-    for e in [IsaExt::Sscofpmf, IsaExt::Ssaia, IsaExt::Smstateen] {
+    // Ssaia: not offered by this backend yet, so never enabled, whatever
+    // the host has.
+    for e in [IsaExt::Ssaia] {
         assert!(!isa.has_ext(e), "{e:?}");
         assert_eq!(
             ext_set(&mut isa, &host, id(e), 1, false, true),
@@ -769,7 +773,7 @@ fn enable_policy() {
 
 #[test]
 fn only_what_the_backend_virtualises_is_offered() {
-    let not_switched = [IsaExt::Ssaia, IsaExt::Smstateen, IsaExt::Sscofpmf];
+    let not_switched = [IsaExt::Ssaia];
     for ext in IsaExt::ALL {
         assert_eq!(virtualised(ext), !not_switched.contains(&ext), "{ext:?}");
         for host in [HostIsa::EMPTY, everything()] {
@@ -849,7 +853,7 @@ fn initial_isa_of_a_qemu_like_host() {
         .filter(|&e| host.has_ext(e))
         .collect();
     // H is never virtualised; Sscofpmf needs Ssaia, which this host
-    // lacks, and this backend offers neither yet.
+    // lacks (and this backend does not offer Ssaia yet).
     expect.remove(&IsaExt::H);
     expect.remove(&IsaExt::Sscofpmf);
     expect.remove(&IsaExt::Ssaia);
@@ -863,10 +867,10 @@ fn initial_isa_of_a_qemu_like_host() {
     assert_eq!(config_isa_value(&isa), 0x112d);
 
     // With AIA upstream gives the vCPU Ssaia and Sscofpmf; this backend
-    // does not switch their state yet, so it gives neither.
+    // does not switch the AIA state yet, so it gives Sscofpmf only.
     let aia = host.with(HostExtId::SMAIA).with(HostExtId::SSAIA);
     let isa = initial_vcpu_isa(&aia, true);
-    assert!(!isa.has_ext(IsaExt::Ssaia) && !isa.has_ext(IsaExt::Sscofpmf));
+    assert!(!isa.has_ext(IsaExt::Ssaia) && isa.has_ext(IsaExt::Sscofpmf));
     assert!(!isa.has_ext(IsaExt::H));
 }
 

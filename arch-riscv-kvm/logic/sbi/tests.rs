@@ -523,7 +523,12 @@ fn fix_out_of_bounds_array_access() {
     }
     // A new vCPU's statuses: one per KVM SBI id, the same either way.
     for sta in [false, true] {
-        assert_eq!(initial_status(sta).len(), KVM_RISCV_SBI_EXT_MAX as usize);
+        for pmu in [false, true] {
+            assert_eq!(
+                initial_status(sta, pmu).len(),
+                KVM_RISCV_SBI_EXT_MAX as usize
+            );
+        }
     }
 }
 
@@ -1278,16 +1283,20 @@ fn remote_fence_requests_and_events() {
 
 #[test]
 fn initial_status_as_upstream_offers_it() {
-    for sta in [false, true] {
-        let status = initial_status(sta);
+    for (sta, pmu) in [(false, false), (false, true), (true, false), (true, true)] {
+        let status = initial_status(sta, pmu);
         for id in ALL_IDS {
             let want = match id {
-                SbiExtId::PMU => SbiExtStatus::Unavailable,
+                SbiExtId::PMU if !pmu => SbiExtStatus::Unavailable,
                 SbiExtId::STA if !sta => SbiExtStatus::Unavailable,
                 SbiExtId::DBCN => SbiExtStatus::Disabled,
                 _ => SbiExtStatus::Enabled,
             };
-            assert_eq!(status[id.get() as usize], want, "{id:?} with sta={sta}");
+            assert_eq!(
+                status[id.get() as usize],
+                want,
+                "{id:?} with sta={sta} pmu={pmu}"
+            );
         }
     }
 }

@@ -45,14 +45,14 @@ impl SbiEnv {
 }
 
 /// SBI extensions a new vCPU has (BASE is always there): those the
-/// backend implements, STA if `sta` (the scheduler keeps run delays), and DBCN
-/// available but disabled until userspace, which answers its calls,
-/// enables it (as upstream). PMU is unavailable until the code behind it
-/// exists. The legacy v0.1 calls are handled when the kernel has
+/// backend implements, STA if `sta` (the scheduler keeps run delays), PMU
+/// if `pmu` (the vCPU's PMU has counters: upstream's `init_done`), and
+/// DBCN available but disabled until userspace, which answers its calls,
+/// enables it (as upstream). The legacy v0.1 calls are handled when the kernel has
 /// CONFIG_RISCV_SBI_V01, as upstream; without it V01 stays the C
 /// backend's placeholder entry, enabled but answering nothing, so
 /// userspace sees the same register list either way.
-pub fn initial_status(sta: bool) -> SbiExtStatuses {
+pub fn initial_status(sta: bool, pmu: bool) -> SbiExtStatuses {
     let mut status = [SbiExtStatus::Unavailable; KVM_RISCV_SBI_EXT_MAX as usize];
     let mut set = |id: SbiExtId, to: SbiExtStatus| {
         if let Some(s) = status.get_mut(id.get() as usize) {
@@ -73,6 +73,9 @@ pub fn initial_status(sta: bool) -> SbiExtStatuses {
     }
     if sta {
         set(SbiExtId::STA, SbiExtStatus::Enabled);
+    }
+    if pmu {
+        set(SbiExtId::PMU, SbiExtStatus::Enabled);
     }
     set(SbiExtId::DBCN, SbiExtStatus::Disabled);
     status.into()
