@@ -22,9 +22,8 @@ case $mode in vmm | shell | bench) initramfs=${initramfs%.cpio}-vmm.cpio mem=4G 
 # the benchmarks' vCPUs share one host CPU. RKVM_BENCH_SMP=2 on the
 # modern host gives two, by hand (smp_costs.c: figures that do not repeat).
 case $mode in bench) count=(-icount shift=0,sleep=off) smp=${RKVM_BENCH_SMP:-1} ;; esac
-cpu="rv64,h=true,sstc=true,sscofpmf=true$cpu_extra"
 args=(
-	-M virt -cpu "$cpu" -smp "$smp" -m "$mem" "${count[@]}"
+	-M "$HOST_MACHINE" -cpu "$HOST_CPU$cpu_extra" -smp "$smp" -m "$mem" "${count[@]}"
 	-kernel "$tree/arch/riscv/boot/Image"
 	-initrd "$initramfs"
 	-append "console=ttyS0 panic=-1 rkvm.mode=$mode rkvm.host=$RKVM_HOST ${RKVM_APPEND:-}"

@@ -33,11 +33,21 @@ QEMU_MODERN_ROOT=$BUILD/qemu-modern
 QEMU_MODERN_PACKAGES=(qemu-system-riscv qemu-system-data opensbi qemu-system-common
 	qemu-system-gui qemu-system-modules-opengl qemu-system-modules-spice qemu-block-extra)
 # HOST_SUFFIX keeps the modern host's logs and results apart.
+# HOST_MACHINE and HOST_CPU are the emulated host's board and CPU
+# (scripts/boot.sh appends a boot's own CPU flags). The modern host has
+# every extension 6.12 virtualises: Sscofpmf (with Ssaia, which the
+# guests' counter-overflow interrupt needs), Smstateen, Ssaia with IMSIC
+# guest files, V (RKVM_VLEN bits, 128 unless set), Zicbom, Zicboz, Svpbmt.
 case $RKVM_HOST in
-stable) QEMU=(qemu-system-riscv64) HOST_SUFFIX= ;;
+stable) QEMU=(qemu-system-riscv64) HOST_SUFFIX=
+	HOST_MACHINE=virt
+	HOST_CPU=rv64,h=true,sstc=true,sscofpmf=true ;;
 modern) QEMU=(env "QEMU_MODULE_DIR=$QEMU_MODERN_ROOT/usr/lib/x86_64-linux-gnu/qemu"
 	"$QEMU_MODERN_ROOT/usr/bin/qemu-system-riscv64" -L "$QEMU_MODERN_ROOT/usr/share/qemu")
-	HOST_SUFFIX=-modern ;;
+	HOST_SUFFIX=-modern
+	HOST_MACHINE=virt,aia=aplic-imsic,aia-guests=3
+	HOST_CPU=rv64,h=true,sstc=true,sscofpmf=true,smstateen=true,ssaia=true,smaia=true
+	HOST_CPU+=,v=true,vlen=${RKVM_VLEN:-128},elen=64,zicbom=true,zicboz=true,svpbmt=true ;;
 *) printf 'error: RKVM_HOST must be stable or modern, not %s\n' "$RKVM_HOST" >&2; exit 1 ;;
 esac
 
