@@ -11,7 +11,7 @@ use crate::context::sstatus;
 use crate::kvm::Stat;
 use crate::kvm_run::KvmRun;
 use crate::kvm_srcu::VcpuSrcu;
-use crate::logic::csr_emul::{self, CsrEnv, CsrHandler, CsrOutcome};
+use crate::logic::csr_emul::{self, CsrEnv, CsrOutcome};
 use crate::logic::insn::{self, CsrInsn, MmioAccess, SystemInsn};
 use crate::logic::isa::HostExtId;
 use crate::trap::{self, redirect_trap, Exit, Trap};
@@ -138,14 +138,14 @@ fn csr_insn(v: &mut OwnedVcpu<'_>, run: &KvmRun<'_>, c: CsrInsn, word: u32, pc: 
     let env = CsrEnv {
         zkr: v.ctx().isa.has(HostExtId::ZKR),
     };
-    // The counters read through the vCPU's PMU; the rest as the table says.
-    let outcome = match csr_emul::handler_of(c.csr) {
-        Some(CsrHandler::HpmCounter) => match crate::pmu::read_hpm(v, c.csr, update.write_mask) {
+    let mut outcome = csr_emul::emulate(&c, update, &env);
+    // A counter is the vCPU's PMU's to answer.
+    if let CsrOutcome::ReadCounter { csr, write_mask } = outcome {
+        outcome = match crate::pmu::read_hpm(v, csr, write_mask) {
             Some(old) => CsrOutcome::Done { old },
             None => CsrOutcome::IllegalInsn,
-        },
-        _ => csr_emul::emulate(&c, update, &env),
-    };
+        };
+    }
     match outcome {
         CsrOutcome::Done { old } => {
             v.kvm_vcpu().count(Stat::CsrExitKernel);
@@ -164,7 +164,8 @@ fn csr_insn(v: &mut OwnedVcpu<'_>, run: &KvmRun<'_>, c: CsrInsn, word: u32, pc: 
             v.set_pending(PendingExit::Csr { rd: c.rd });
             Exit::User
         }
-        CsrOutcome::IllegalInsn => {
+        // ReadCounter was answered above.
+        CsrOutcome::IllegalInsn | CsrOutcome::ReadCounter { .. } => {
             redirect_trap(v, &Trap::illegal_insn(pc, word as usize));
             Exit::Guest
         }

@@ -84,6 +84,15 @@ pub enum CsrOutcome {
     /// An illegal-instruction exception for the guest
     /// (`KVM_INSN_ILLEGAL_TRAP`).
     IllegalInsn,
+    /// A counter CSR: the vCPU's PMU answers it
+    /// (`logic::pmu::Pmu::read_hpm`, or `read_hpm_without_pmu`), with
+    /// `rd` getting the value or an illegal instruction.
+    ReadCounter {
+        /// The counter CSR.
+        csr: u16,
+        /// Bits the access would write.
+        write_mask: u64,
+    },
 }
 
 /// `kvm_run.riscv_csr` of a `KVM_EXIT_RISCV_CSR`.
@@ -103,7 +112,10 @@ pub struct CsrExit {
 pub fn emulate(insn: &CsrInsn, update: CsrUpdate, env: &CsrEnv) -> CsrOutcome {
     match handler_of(insn.csr) {
         None => CsrOutcome::IllegalInsn,
-        Some(CsrHandler::HpmCounter) => hpm_counter(insn.csr),
+        Some(CsrHandler::HpmCounter) => CsrOutcome::ReadCounter {
+            csr: insn.csr,
+            write_mask: update.write_mask,
+        },
         Some(CsrHandler::Seed) if env.zkr => CsrOutcome::ExitToUser(CsrExit {
             csr_num: u64::from(insn.csr),
             new_value: update.new_value,
@@ -111,19 +123,6 @@ pub fn emulate(insn: &CsrInsn, update: CsrUpdate, env: &CsrEnv) -> CsrOutcome {
             ret_value: 0,
         }),
         Some(CsrHandler::Seed) => CsrOutcome::IllegalInsn,
-    }
-}
-
-/// A counter read with no PMU state for the guest (this backend offers no
-/// SBI PMU): a legacy PMU driver may still read `cycle` and `instret`, so
-/// they read as zero rather than trap; every other counter is only meant
-/// to be used through the SBI PMU and traps. Writes never get here: the
-/// counters are read-only, so the hardware raises an illegal-instruction
-/// exception straight to the guest.
-fn hpm_counter(csr: u16) -> CsrOutcome {
-    match csr {
-        CSR_CYCLE | CSR_INSTRET => CsrOutcome::Done { old: 0 },
-        _ => CsrOutcome::IllegalInsn,
     }
 }
 
