@@ -27,7 +27,7 @@ else
 	echo "warning: riscv64-linux-gnu-gcc missing, using host gcc (LP64 assumed)"
 	CC=${CC:-gcc} OBJCOPY=${OBJCOPY:-objcopy}
 fi
-DWARFDUMP=${DWARFDUMP:-$(command -v llvm-dwarfdump-16 || command -v llvm-dwarfdump)}
+DWARFDUMP=${DWARFDUMP:-$(command -v llvm-dwarfdump-19 || command -v llvm-dwarfdump)}
 
 nfail=0
 fail() { echo "  $*"; nfail=$((nfail + 1)); }

@@ -45,7 +45,8 @@ for t in $("$bin" --list --format terse | sed -n 's/: test$//p'); do
 done
 
 uapi=arch/riscv/include/uapi/asm/kvm.h
-"$TOP/scripts/check-uapi-abi.sh" "$TOP/include-uapi/asm/kvm.h" "$ref/$uapi" "$(tree_of rust)"
+DWARFDUMP=${DWARFDUMP:-$(command -v "llvm-dwarfdump$LLVM_SUFFIX" || true)} \
+	"$TOP/scripts/check-uapi-abi.sh" "$TOP/include-uapi/asm/kvm.h" "$ref/$uapi" "$(tree_of rust)"
 
 # Style gates on the backend's Rust: the kernel's rustfmt settings, and
 # clippy with the kernel's lint set and every warning an error.

@@ -54,9 +54,13 @@ esac
 # Toolchain pins (see ../shared/DESIGN.md and Documentation/).
 RUSTC=${RUSTC:-/usr/bin/rustc}
 RUSTDOC=${RUSTDOC:-/usr/bin/rustdoc}
-BINDGEN_VERSION=0.65.1
+BINDGEN_VERSION=0.69.5
 BINDGEN=${BINDGEN:-$TOOLS/bin/bindgen}
-LLVM_SUFFIX=-16
+# LLVM 19: 6.12's vector support (RISCV_ISA_V, through TOOLCHAIN_HAS_V)
+# needs an assembler that takes `.option arch`, which LLVM 16's does not.
+# bindgen loads this LLVM's libclang too, not whichever is newest.
+LLVM_SUFFIX=-19
+LIBCLANG_DIR=/usr/lib/llvm${LLVM_SUFFIX}/lib
 CROSS=riscv64-linux-gnu-
 
 # The profile: KVM_DEBUG=1 (make test KVM_DEBUG=1) builds both backends
@@ -79,7 +83,7 @@ initramfs_of() { echo "$BUILD/initramfs-$1$PROFILE.cpio"; }
 
 kmake() {
 	local tree=$1; shift
-	make -C "$tree" ARCH=riscv LLVM="$LLVM_SUFFIX" RUSTC="$RUSTC" \
+	LIBCLANG_PATH=$LIBCLANG_DIR make -C "$tree" ARCH=riscv LLVM="$LLVM_SUFFIX" RUSTC="$RUSTC" \
 		RUSTDOC="$RUSTDOC" BINDGEN="$BINDGEN" "$@"
 }
 

@@ -6,8 +6,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 packages=(
-	# Kernel build: clang/LLVM 16 (RISC-V Rust needs CC_IS_CLANG), Rust.
-	clang-16 lld-16 llvm-16 libclang-16-dev
+	# Kernel build: clang/LLVM 19 (RISC-V Rust needs CC_IS_CLANG; vector
+	# support needs LLVM's `.option arch`), Rust.
+	clang-19 lld-19 llvm-19 libclang-19-dev
 	rustc-web rust-web-src rust-web-clippy
 	flex bison bc libelf-dev libssl-dev cpio xz-utils rsync make
 	# Kernel source and the emulated host.
