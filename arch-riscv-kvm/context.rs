@@ -56,7 +56,7 @@ pub(crate) struct SwitchArea {
 
 /// `sstatus` bits the backend interprets (the fields are `vsstatus`'s).
 pub(crate) mod sstatus {
-    pub(crate) use crate::logic::vscsr::{FS, SIE, SPIE, SPP};
+    pub(crate) use crate::logic::vscsr::{FS, SIE, SPIE, SPP, VS};
     /// FS: off.
     pub(crate) const FS_OFF: usize = 0;
     /// FS: initial.
@@ -65,6 +65,14 @@ pub(crate) mod sstatus {
     pub(crate) const FS_CLEAN: usize = 2 << 13;
     /// FS: dirty.
     pub(crate) const FS_DIRTY: usize = 3 << 13;
+    /// VS: off.
+    pub(crate) const VS_OFF: usize = 0;
+    /// VS: initial.
+    pub(crate) const VS_INITIAL: usize = 1 << 9;
+    /// VS: clean.
+    pub(crate) const VS_CLEAN: usize = 2 << 9;
+    /// VS: dirty.
+    pub(crate) const VS_DIRTY: usize = 3 << 9;
 }
 
 /// `hstatus` bits the backend sets.

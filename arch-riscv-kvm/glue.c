@@ -22,6 +22,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/stat.h>
 #include <asm/kvm_riscv_glue.h>
+#include <asm/vector.h>
 
 #define CREATE_TRACE_POINTS
 #include "trace.h"
@@ -613,3 +614,50 @@ int kvm_riscv_glue_pmu_hpm_info(u32 *width, u32 *num)
 	return -ENODEV;
 #endif
 }
+
+#ifdef CONFIG_RISCV_ISA_V
+unsigned long kvm_riscv_glue_vector_size(void)
+{
+	/* KVM gives guests V, not the Zve subsets has_vector() accepts. */
+	if (!riscv_isa_extension_available(NULL, v))
+		return 0;
+	return riscv_v_vsize;
+}
+
+bool kvm_riscv_glue_vector_user_allowed(void)
+{
+	return riscv_v_vstate_ctrl_user_allowed();
+}
+
+void kvm_riscv_glue_vector_save(struct __riscv_v_ext_state *csrs, void *datap)
+{
+	__riscv_v_vstate_save(csrs, datap);
+}
+
+void kvm_riscv_glue_vector_restore(const struct __riscv_v_ext_state *csrs,
+				   void *datap)
+{
+	/* The kernel's helper only reads *csrs: it takes no const. */
+	__riscv_v_vstate_restore((struct __riscv_v_ext_state *)csrs, datap);
+}
+#else
+unsigned long kvm_riscv_glue_vector_size(void)
+{
+	return 0;
+}
+
+bool kvm_riscv_glue_vector_user_allowed(void)
+{
+	return false;
+}
+
+/* Unreachable: the Rust side moves no vector state with a size of 0. */
+void kvm_riscv_glue_vector_save(struct __riscv_v_ext_state *csrs, void *datap)
+{
+}
+
+void kvm_riscv_glue_vector_restore(const struct __riscv_v_ext_state *csrs,
+				   void *datap)
+{
+}
+#endif

@@ -154,6 +154,20 @@ pub(crate) fn host_extension_available(id: u32) -> bool {
     unsafe { bindings::__riscv_isa_extension_available(core::ptr::null(), id) }
 }
 
+/// Bytes of the host's vector register file: 0 without V (on a hart or
+/// in the kernel).
+pub(crate) fn vector_size() -> usize {
+    // SAFETY: Reads boot-time constants; no other effect.
+    unsafe { bindings::kvm_riscv_glue_vector_size() as usize }
+}
+
+/// Whether the calling task may use vector (its `PR_RISCV_V_VSTATE_CTRL`
+/// state): upstream gives V to the vCPUs such a task creates.
+pub(crate) fn vector_user_allowed() -> bool {
+    // SAFETY: Reads the current task's vector control; no other effect.
+    unsafe { bindings::kvm_riscv_glue_vector_user_allowed() }
+}
+
 /// The machine's `mvendorid`, `marchid` and `mimpid`, from the firmware.
 pub(crate) fn sbi_machine_ids() -> (u64, u64, u64) {
     use bindings::{sbi_get_marchid, sbi_get_mimpid, sbi_get_mvendorid};

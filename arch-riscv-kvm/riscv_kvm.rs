@@ -42,9 +42,11 @@ mod trap;
 mod vcpu;
 mod vcpu_context;
 mod vcpu_exit;
+mod vcpu_fp;
 mod vcpu_hooks;
 mod vcpu_insn;
 mod vcpu_onereg;
+mod vcpu_vector;
 mod vm;
 
 use kernel::prelude::*;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Layer 3: the world switch and the floating-point register file.
+//! Layer 3: the world switch and the floating-point and vector register
+//! files.
 //!
 //! `kvm_riscv_rs_switch_to()` enters the guest described by a
 //! [`SwitchArea`] and returns when the guest traps to HS-mode. The offsets
@@ -12,6 +13,8 @@ use core::mem::offset_of;
 
 use crate::context::{FpRegs, SwitchArea};
 use crate::glue::IrqsOff;
+use crate::logic::onereg::VectorReg;
+use kernel::prelude::*;
 
 /// Offset of guest register `x<n>` in a [`SwitchArea`].
 const fn guest_x(n: usize) -> usize {
@@ -489,6 +492,135 @@ pub(crate) unsafe fn fp_restore(fp: &FpRegs, width: FpWidth) {
     };
     // SAFETY: As in `fp_save()`; the caller saved the previous contents.
     unsafe { restore(fp) };
+}
+
+/// The host's vector register file, hence one [`VectorRegs`] can move:
+/// every hart has V and the kernel saves its tasks' vector state.
+///
+/// INVARIANT: `size` is the kernel's `riscv_v_vsize`, the bytes of the 32
+/// vector registers, and not 0.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HostVector {
+    size: usize,
+}
+
+impl HostVector {
+    /// The host's register file, if it has V.
+    pub(crate) fn get() -> Option<Self> {
+        let size = crate::glue::vector_size();
+        // INVARIANT: The kernel's size, which is 0 without V (or without
+        // the kernel's vector support).
+        (size != 0).then_some(HostVector { size })
+    }
+
+    /// `vlenb`: the bytes of one vector register.
+    pub(crate) fn vlenb(self) -> usize {
+        self.size / 32
+    }
+}
+
+/// A vector register file in memory: `vstart`, `vl`, `vtype`, `vcsr`,
+/// `vlenb` in the kernel's `struct __riscv_v_ext_state`, and the 32
+/// registers.
+///
+/// INVARIANT: `data` holds `host.size` bytes; `csrs.datap` is NULL (the
+/// kernel's helpers take the data pointer as an argument).
+pub(crate) struct VectorRegs {
+    csrs: kernel::bindings::__riscv_v_ext_state,
+    data: KVec<u8>,
+    host: HostVector,
+}
+
+impl VectorRegs {
+    /// A zeroed register file of the host's size, with its `vlenb`.
+    pub(crate) fn new(host: HostVector) -> Result<Self, kernel::alloc::AllocError> {
+        let data = KVec::from_elem(0u8, host.size, GFP_KERNEL)?;
+        let csrs = kernel::bindings::__riscv_v_ext_state {
+            vstart: 0,
+            vl: 0,
+            vtype: 0,
+            vcsr: 0,
+            vlenb: host.vlenb() as _,
+            datap: core::ptr::null_mut(),
+        };
+        // INVARIANT: `data` is `host.size` bytes, `datap` NULL.
+        Ok(VectorRegs { csrs, data, host })
+    }
+
+    /// Back to the state of a hart out of reset: every register and CSR
+    /// zero but `vlenb`.
+    pub(crate) fn clear(&mut self) {
+        self.data.fill(0);
+        let c = &mut self.csrs;
+        (c.vstart, c.vl, c.vtype, c.vcsr) = (0, 0, 0, 0);
+    }
+
+    /// `vlenb`: the bytes of one register.
+    pub(crate) fn vlenb(&self) -> usize {
+        self.host.vlenb()
+    }
+
+    /// The value of CSR `r`; `None` for a data register.
+    pub(crate) fn csr(&self, r: VectorReg) -> Option<usize> {
+        let c = &self.csrs;
+        Some(match r {
+            VectorReg::Vstart => c.vstart,
+            VectorReg::Vl => c.vl,
+            VectorReg::Vtype => c.vtype,
+            VectorReg::Vcsr => c.vcsr,
+            VectorReg::Vlenb => c.vlenb,
+            VectorReg::V { .. } => return None,
+        })
+    }
+
+    /// Writes CSR `r`. `vlenb` is the host's and stays so: `false` for it
+    /// and for a data register.
+    pub(crate) fn set_csr(&mut self, r: VectorReg, value: usize) -> bool {
+        let c = &mut self.csrs;
+        let field = match r {
+            VectorReg::Vstart => &mut c.vstart,
+            VectorReg::Vl => &mut c.vl,
+            VectorReg::Vtype => &mut c.vtype,
+            VectorReg::Vcsr => &mut c.vcsr,
+            VectorReg::Vlenb | VectorReg::V { .. } => return false,
+        };
+        *field = value as _;
+        true
+    }
+
+    /// Register `v<n>`, `vlenb` bytes; `None` unless `n < 32`.
+    pub(crate) fn reg(&self, n: usize) -> Option<&[u8]> {
+        self.data.chunks_exact(self.host.vlenb()).nth(n)
+    }
+
+    /// Register `v<n>`, to write.
+    pub(crate) fn reg_mut(&mut self, n: usize) -> Option<&mut [u8]> {
+        let vlenb = self.host.vlenb();
+        self.data.chunks_exact_mut(vlenb).nth(n)
+    }
+
+    /// Saves this CPU's vector registers and CSRs here.
+    pub(crate) fn save(&mut self) {
+        let data = self.data.as_mut_ptr().cast();
+        // SAFETY: The host has V (`HostVector`'s invariant); the helper
+        // writes the five CSR fields and `riscv_v_vsize` bytes at `data`,
+        // which `self.data` holds (the invariant), and puts sstatus.VS back.
+        unsafe { kernel::bindings::kvm_riscv_glue_vector_save(&mut self.csrs, data) };
+    }
+
+    /// Loads this CPU's vector registers and CSRs from here.
+    ///
+    /// # Safety
+    ///
+    /// Whatever the registers held must be saved already: they belong to
+    /// the current host task or to a guest.
+    pub(crate) unsafe fn restore(&self) {
+        let data = self.data.as_ptr().cast_mut().cast();
+        // SAFETY: As in `save()`, but the helper only reads `riscv_v_vsize`
+        // bytes at `data` (the `*mut` of its C signature is never written
+        // through); the caller saved the previous contents.
+        unsafe { kernel::bindings::kvm_riscv_glue_vector_restore(&self.csrs, data) };
+    }
 }
 
 /// What a trap taken while reading guest memory reported.

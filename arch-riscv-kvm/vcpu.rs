@@ -31,9 +31,10 @@ use crate::logic::irq::IrqState;
 use crate::logic::isa::{self, VcpuIsa};
 use crate::logic::timer::ktime_from_ns;
 use crate::pmu::{self, VcpuPmu};
-use crate::switch::{self, FpWidth};
 use crate::timer::{GuestTimer, NO_EVENT};
 use crate::vcpu_context::{LoadState, PendingExit, VcpuContext, STA_NO_SHMEM};
+use crate::vcpu_fp::{self, fp_width, host_fp_width};
+use crate::vcpu_vector::{self, VcpuVector};
 
 /// A vCPU: generic KVM's `struct kvm_vcpu` followed by the backend's state.
 ///
@@ -114,11 +115,15 @@ pub(crate) const VSIP_VALID_MASK: usize = (1 << 1) | (1 << 5) | (1 << 9);
 const LCOFI: usize = 1 << Irq::PmuOverflow as u32;
 
 impl VcpuArch {
-    /// A new vCPU's state, with `pmu` (see [`pmu::new_vcpu_pmu`]).
-    pub(crate) fn new(pmu: Option<KBox<VcpuPmu>>) -> impl PinInit<Self> {
+    /// A new vCPU's state with `isa` (see [`initial_isa`]), `pmu` (see
+    /// [`pmu::new_vcpu_pmu`]) and `vector` (where the host has V).
+    pub(crate) fn new(
+        isa: VcpuIsa,
+        pmu: Option<KBox<VcpuPmu>>,
+        vector: Option<VcpuVector>,
+    ) -> impl PinInit<Self> {
         let caps = crate::host::HostCaps::get();
         let (mvendorid, marchid, mimpid) = glue::sbi_machine_ids();
-        let isa = isa::initial_vcpu_isa(&caps.isa, false);
         let mut ctx = VcpuContext {
             last_exit_cpu: -1,
             sbi: crate::logic::sbi::initial_status(glue::sched_info_on(), pmu.is_some()),
@@ -134,6 +139,7 @@ impl VcpuArch {
             host_fp: host_fp_width(),
             smstateen: csr::Smstateen::on_host(),
             hedeleg: crate::host::HEDELEG_DEFAULT,
+            vector,
             ..LoadState::default()
         };
         ctx.isa = isa;
@@ -668,6 +674,9 @@ impl<'a> OwnedVcpu<'a> {
         ctx.sw.guest = regs;
         load.csr = ctx.reset_csr;
         load.reset_fp();
+        if let Some(v) = &mut load.vector {
+            v.reset(ctx.isa.has(isa::HostExtId::V));
+        }
         ctx.last_exit_cpu = -1;
         ctx.pending = PendingExit::None;
         ctx.sta_shmem = STA_NO_SHMEM;
@@ -703,8 +712,9 @@ impl<'a> OwnedVcpu<'a> {
 }
 
 // Loading a vCPU onto a CPU and putting it back: the VS-level CSRs,
-// `hgatp`, the timer and, lazily, the FP registers (upstream's
-// `kvm_arch_vcpu_load()`/`kvm_arch_vcpu_put()` and `vcpu_fp.c`). Generic
+// `hgatp`, the timer and, lazily, the FP and vector registers (upstream's
+// `kvm_arch_vcpu_load()`/`kvm_arch_vcpu_put()`, `vcpu_fp.rs` and
+// `vcpu_vector.rs`). Generic
 // KVM calls the hooks (`vcpu_hooks.rs`) from `vcpu_load()`/`vcpu_put()`
 // and the preempt notifiers, on the owner's task with preemption
 // disabled; they touch only the vCPU's `LoadState`.
@@ -738,13 +748,13 @@ pub(crate) unsafe fn load_state_on_cpu(vcpu: &Vcpu, s: &mut LoadState, cpu: i32)
     vcpu.timer().load();
     // The task waited to run until now: account it as stolen.
     vcpu.kvm_vcpu().make_request(Request::StealUpdate);
-    if let (Some(host), Some(guest)) = (s.host_fp, s.fp) {
-        switch::fp_save(&mut s.host_fp_regs, host);
-        if s.fs != sstatus::FS_OFF {
-            // SAFETY: The host's registers were saved just above.
-            unsafe { switch::fp_restore(&s.guest_fp, guest) };
-            s.fs = sstatus::FS_CLEAN;
-        }
+    // SAFETY: Loading, by the owner with preemption off (the caller's
+    // guarantee); the put below follows.
+    unsafe { vcpu_fp::load(s) };
+    if let Some(v) = &mut s.vector {
+        // SAFETY: Loading, by the owner with preemption off (the caller's
+        // guarantee); the put below follows.
+        unsafe { v.load() };
     }
     vcpu.kvm_vcpu().set_cpu(cpu);
 }
@@ -758,15 +768,13 @@ pub(crate) unsafe fn load_state_on_cpu(vcpu: &Vcpu, s: &mut LoadState, cpu: i32)
 /// host FP registers that saved.
 pub(crate) unsafe fn put_state_from_cpu(vcpu: &Vcpu, s: &mut LoadState) {
     vcpu.kvm_vcpu().set_cpu(-1);
-    if let (Some(host), Some(guest)) = (s.host_fp, s.fp) {
-        // Lazy FP: the guest's registers are only worth saving if it
-        // wrote them since they were loaded.
-        if s.fs == sstatus::FS_DIRTY {
-            switch::fp_save(&mut s.guest_fp, guest);
-            s.fs = sstatus::FS_CLEAN;
-        }
-        // SAFETY: The guest's registers are saved (or unchanged).
-        unsafe { switch::fp_restore(&s.host_fp_regs, host) };
+    // SAFETY: Loaded on this CPU by the load above (the caller's
+    // guarantee), the owner with preemption off.
+    unsafe { vcpu_fp::put(s) };
+    if let Some(v) = &mut s.vector {
+        // SAFETY: Loaded on this CPU by the load above (the caller's
+        // guarantee), the owner with preemption off.
+        unsafe { v.put() };
     }
     vcpu.timer().put();
     let c = &mut s.csr;
@@ -781,18 +789,12 @@ pub(crate) unsafe fn put_state_from_cpu(vcpu: &Vcpu, s: &mut LoadState) {
     c.vsatp = csr::read_vsatp(c.vsatp, crate::host::satp_mode());
 }
 
-/// The FP register width of a guest with `isa`: D, else F, else none.
-pub(crate) fn fp_width(isa: &VcpuIsa) -> Option<FpWidth> {
-    if isa.has(isa::HostExtId::D) {
-        FpWidth::double()
-    } else if isa.has(isa::HostExtId::F) {
-        FpWidth::single()
-    } else {
-        None
-    }
-}
-
-/// The FP register width of the host, which its registers are saved with.
-fn host_fp_width() -> Option<FpWidth> {
-    FpWidth::double().or_else(FpWidth::single)
+/// The ISA of a new vCPU: every extension of the host's that this backend
+/// virtualises and upstream offers by default; V if the creating task may
+/// use vector.
+pub(crate) fn initial_isa() -> VcpuIsa {
+    isa::initial_vcpu_isa(
+        &crate::host::HostCaps::get().isa,
+        vcpu_vector::user_allowed(),
+    )
 }

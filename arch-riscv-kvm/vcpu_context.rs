@@ -12,14 +12,15 @@
 //!   switch's registers included. The owner holds `&mut` to it at will
 //!   (`OwnedVcpu::ctx`).
 //! - [`LoadState`]: what load and put move between the vCPU and the CPU
-//!   (VS-level CSRs, FP registers, `sstatus.FS`). The owner reaches it only
+//!   (VS-level CSRs, FP and vector registers, `sstatus.FS` and `.VS`). The owner reaches it only
 //!   with preemption off or with the vCPU not loaded, when no notifier can
 //!   run (`OwnedVcpu::split`, `OwnedVcpu::unloaded`).
 //!
-//! `sstatus.FS` is the one field both need: the world switch takes it
-//! from `sw.guest.sstatus`, while lazy FP changes it at put and load. It
-//! lives in [`LoadState::fs`] and is moved into and out of the switch area
-//! around each entry, with preemption off.
+//! `sstatus.FS` and `sstatus.VS` are the fields both need: the world
+//! switch takes them from `sw.guest.sstatus`, while lazy FP and vector
+//! change them at put and load. They live in [`LoadState::fs`] and
+//! [`VcpuVector`] and are moved into and out of the switch area around
+//! each entry, with preemption off.
 
 use kernel::prelude::*;
 
@@ -32,6 +33,7 @@ use crate::logic::onereg::SbiExtStatuses;
 use crate::logic::vscsr::{Vsatp, Vsstatus};
 use crate::pmu::VcpuPmu;
 use crate::switch::FpWidth;
+use crate::vcpu_vector::VcpuVector;
 
 /// No steal-time shared memory (`INVALID_GPA`): steal time is not
 /// accounted.
@@ -134,6 +136,8 @@ pub(crate) struct LoadState {
     pub(crate) hstateen0: u64,
     /// The host's Smstateen, if it has it.
     pub(crate) smstateen: Option<Smstateen>,
+    /// Vector state, where the host has V.
+    pub(crate) vector: Option<VcpuVector>,
 }
 
 impl LoadState {
@@ -156,15 +160,22 @@ impl LoadState {
         self.guest_fp = FpRegs::default();
     }
 
-    /// Puts the guest's FS into the switch area, for an entry.
-    pub(crate) fn fs_to_guest(&self, sw: &mut SwitchArea) {
+    /// Puts the guest's FS and VS into the switch area, for an entry.
+    pub(crate) fn status_to_guest(&self, sw: &mut SwitchArea) {
         sw.guest.sstatus = (sw.guest.sstatus & !sstatus::FS) | self.fs;
+        match &self.vector {
+            Some(v) => v.vs_to_guest(sw),
+            None => sw.guest.sstatus &= !sstatus::VS,
+        }
     }
 
-    /// Takes the guest's FS (which the guest may have dirtied) back after
-    /// an exit.
-    pub(crate) fn fs_from_guest(&mut self, sw: &SwitchArea) {
+    /// Takes the guest's FS and VS (which the guest may have dirtied)
+    /// back after an exit.
+    pub(crate) fn status_from_guest(&mut self, sw: &SwitchArea) {
         self.fs = sw.guest.sstatus & sstatus::FS;
+        if let Some(v) = &mut self.vector {
+            v.vs_from_guest(sw);
+        }
     }
 }
 

@@ -36,11 +36,16 @@ unsafe extern "C" fn kvm_arch_vcpu_create(vcpu: *mut bindings::kvm_vcpu) -> c_in
         Ok(pmu) => pmu,
         Err(e) => return e.to_errno(),
     };
+    let isa = crate::vcpu::initial_isa();
+    let vector = match crate::vcpu_vector::new_vcpu_vector(&isa) {
+        Ok(vector) => vector,
+        Err(e) => return e.to_errno(),
+    };
     let slot = Vcpu::arch_slot(vcpu);
     // SAFETY: The vCPU cache allocates whole containers, so `slot` is valid
     // and aligned; it is uninitialised, and the container never moves: it
     // is dropped in place by `kvm_arch_vcpu_destroy()`.
-    match unsafe { VcpuArch::new(pmu).__pinned_init(slot) } {
+    match unsafe { VcpuArch::new(isa, pmu, vector).__pinned_init(slot) } {
         Ok(()) => 0,
         Err(e) => match e {},
     }

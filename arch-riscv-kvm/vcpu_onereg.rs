@@ -18,7 +18,7 @@ use crate::host::HostCaps;
 use crate::logic::isa::{self, IsaWrite};
 use crate::logic::onereg::{
     self, ConfigReg, CoreReg, CsrReg, FpReg, GeneralCsr, RegId, SbiExtReg, SbiExtStatus,
-    SbiStateReg, StaReg, TimerReg, VcpuDesc,
+    SbiStateReg, StaReg, TimerReg, VReg, VcpuDesc, VectorReg,
 };
 use crate::logic::vscsr::Vsstatus;
 use crate::vcpu::{OwnedVcpu, Vcpu, VSIP_TO_HVIP_SHIFT, VSIP_VALID_MASK};
@@ -29,21 +29,27 @@ use crate::vm::Vm;
 const MODE_S: u64 = 1;
 const MODE_U: u64 = 0;
 
-/// The kernel's CONFIG_RISCV_ISA_V is off: vCPUs never get V.
-const VECTOR_ALLOWED: bool = false;
-
 fn errno(e: u32) -> c_long {
     -(e as c_long)
 }
 
 /// The `VcpuDesc` the id checks need.
-fn desc(ctx: &VcpuContext) -> VcpuDesc {
+fn desc(ctx: &VcpuContext, load: &LoadState) -> VcpuDesc {
     VcpuDesc {
         host_isa: isa::kvm_isa_bitmap(&HostCaps::get().isa),
         isa: isa::vcpu_kvm_isa_bitmap(&ctx.isa),
         sbi: ctx.sbi,
-        vlenb: 0,
+        vlenb: load.vector.as_ref().map_or(0, |v| v.guest().vlenb() as u64),
     }
+}
+
+/// Vector data register `reg` of the guest, to write: `vlenb` bytes, more
+/// than the `u64` the other registers move through.
+fn vector_data(load: &mut LoadState, reg: VReg) -> Result<&mut [u8]> {
+    load.vector
+        .as_mut()
+        .and_then(|v| v.guest_mut().reg_mut(reg.get() as usize))
+        .ok_or(ENOENT)
 }
 
 /// `KVM_GET_ONE_REG` / `KVM_SET_ONE_REG` / `KVM_GET_REG_LIST`;
@@ -82,9 +88,20 @@ fn id_error(e: onereg::RegIdError) -> Error {
 fn get(v: &mut OwnedVcpu<'_>, reg: &bindings::kvm_one_reg) -> Result {
     let vcpu = v.vcpu();
     let (ctx, load) = v.unloaded().ok_or(EBUSY)?;
-    let id = onereg::lookup(reg.id, &desc(ctx))
+    let id = onereg::lookup(reg.id, &desc(ctx, load))
         .map_err(id_error)?
         .clamped(glue::array_index_nospec);
+    if let RegId::Vector(VectorReg::V { reg: n, .. }) = id {
+        // lookup() checked the size is vlenb.
+        let data = load
+            .vector
+            .as_ref()
+            .and_then(|v| v.guest().reg(n.get() as usize))
+            .ok_or(ENOENT)?;
+        return UserSlice::new(reg.addr as _, data.len())
+            .writer()
+            .write_slice(data);
+    }
     let value = read(vcpu, ctx, load, id)?;
     let size = id.size() as usize;
     let bytes = value.to_le_bytes();
@@ -95,13 +112,23 @@ fn get(v: &mut OwnedVcpu<'_>, reg: &bindings::kvm_one_reg) -> Result {
 fn set(v: &mut OwnedVcpu<'_>, reg: &bindings::kvm_one_reg) -> Result {
     let vcpu = v.vcpu();
     let (ctx, load) = v.unloaded().ok_or(EBUSY)?;
-    onereg::set_precheck(reg.id, &desc(ctx), ctx.ran_atleast_once).map_err(id_error)?;
+    let d = desc(ctx, load);
+    onereg::set_precheck(reg.id, &d, ctx.ran_atleast_once).map_err(id_error)?;
+    if let Ok(RegId::Vector(VectorReg::V { reg: n, .. })) = onereg::lookup(reg.id, &d) {
+        // lookup() checked the size is vlenb: read straight into the
+        // register, never through a buffer of another size (upstream's
+        // stack overrun, 799766208f09, was a vlenb copied into a u64).
+        let data = vector_data(load, n)?;
+        return UserSlice::new(reg.addr as _, data.len())
+            .reader()
+            .read_slice(data);
+    }
     let size = onereg::reg_size(reg.id) as usize;
     let mut bytes = [0u8; 8];
     let mut reader = UserSlice::new(reg.addr as _, size).reader();
     reader.read_slice(bytes.get_mut(..size).ok_or(EINVAL)?)?;
     let value = u64::from_le_bytes(bytes);
-    let id = onereg::lookup_set(reg.id, value, &desc(ctx))
+    let id = onereg::lookup_set(reg.id, value, &d)
         .map_err(id_error)?
         .clamped(glue::array_index_nospec);
     write(vcpu, ctx, load, id, value)
@@ -171,7 +198,10 @@ fn read(v: &Vcpu, ctx: &VcpuContext, load: &LoadState, id: RegId) -> Result<u64>
                 }
             }
         }
-        RegId::Vector(_) => return Err(ENOENT),
+        RegId::Vector(r) => {
+            let v = load.vector.as_ref().ok_or(ENOENT)?;
+            v.guest().csr(r).ok_or(ENOENT)? as u64
+        }
         RegId::IsaExt(r) => isa::get_reg(&ctx.isa, &caps.isa, r).map_err(isa_error)?,
         RegId::SbiExt(r) => sbi_ext_get(ctx, r),
         RegId::SbiState(SbiStateReg::Sta(r)) => match r {
@@ -191,7 +221,7 @@ fn write(v: &Vcpu, ctx: &mut VcpuContext, load: &mut LoadState, id: RegId, value
     match id {
         RegId::Config(c) => match c {
             ConfigReg::Isa => {
-                let w = isa::set_config_isa(&mut ctx.isa, &caps.isa, value, ran, VECTOR_ALLOWED)
+                let w = isa::set_config_isa(&mut ctx.isa, &caps.isa, value, ran, vector_allowed())
                     .map_err(isa_error)?;
                 isa_changed(ctx, load, w);
             }
@@ -285,9 +315,20 @@ fn write(v: &Vcpu, ctx: &mut VcpuContext, load: &mut LoadState, id: RegId, value
                 }
             }
         },
-        RegId::Vector(_) => return Err(ENOENT),
+        RegId::Vector(r) => {
+            let regs = load.vector.as_mut().ok_or(ENOENT)?.guest_mut();
+            // vlenb is the host's: a write must keep it (vcpu_vector.c:
+            // 188-197).
+            if r == VectorReg::Vlenb {
+                if regs.csr(r) != Some(value as usize) {
+                    return Err(EINVAL);
+                }
+            } else if !regs.set_csr(r, value as usize) {
+                return Err(ENOENT);
+            }
+        }
         RegId::IsaExt(r) => {
-            let w = isa::set_reg(&mut ctx.isa, &caps.isa, r, value, ran, VECTOR_ALLOWED)
+            let w = isa::set_reg(&mut ctx.isa, &caps.isa, r, value, ran, vector_allowed())
                 .map_err(isa_error)?;
             isa_changed(ctx, load, w);
         }
@@ -301,14 +342,26 @@ fn write(v: &Vcpu, ctx: &mut VcpuContext, load: &mut LoadState, id: RegId, value
     Ok(())
 }
 
+/// Whether an ISA write may enable V: upstream asks whether the calling
+/// task may use vector.
+fn vector_allowed() -> bool {
+    crate::vcpu_vector::user_allowed()
+}
+
 /// After an ISA write: the FP extensions decide whether the guest starts
-/// with FP usable, as the C backend's FP reset does.
+/// with FP usable, as the C backend's FP reset does, and V whether it
+/// starts with vector usable. Upstream resets only FP here, so a vCPU
+/// whose V userspace turned off still ran with VS Initial from its
+/// creation, with the host task's vector registers in reach.
 fn isa_changed(ctx: &VcpuContext, load: &mut LoadState, w: IsaWrite) {
     if !w.needs_fp_reset() {
         return;
     }
-    load.fp = crate::vcpu::fp_width(&ctx.isa);
+    load.fp = crate::vcpu_fp::fp_width(&ctx.isa);
     load.reset_fp();
+    if let Some(v) = &mut load.vector {
+        v.reset(ctx.isa.has(isa::HostExtId::V));
+    }
 }
 
 fn sbi_ext_get(ctx: &VcpuContext, r: SbiExtReg) -> u64 {
@@ -358,10 +411,10 @@ fn sbi_ext_set(ctx: &mut VcpuContext, r: SbiExtReg, value: u64) -> Result {
 }
 
 fn reg_list(v: &mut OwnedVcpu<'_>, arg: usize) -> c_long {
-    let Some((ctx, _)) = v.unloaded() else {
+    let Some((ctx, load)) = v.unloaded() else {
         return errno(bindings::EBUSY);
     };
-    let d = desc(ctx);
+    let d = desc(ctx, load);
     let count = onereg::reg_count(&d);
     // struct kvm_reg_list: u64 n, then n u64 ids.
     let header = core::mem::size_of::<u64>();

@@ -126,4 +126,17 @@ int kvm_riscv_glue_pmu_hpm_info(u32 *width, u32 *num);
 /* pmu.rs: a guest counter's perf event overflowed (hard irq context). */
 void kvm_riscv_rs_pmu_overflow(void *ctx);
 
+/*
+ * The vector register file (switch.rs): its size in bytes, 0 where the
+ * kernel has no vector support or the harts no V; whether the calling
+ * task may use vector; moving the CPU's registers to and from memory
+ * (datap: that many bytes).
+ */
+struct __riscv_v_ext_state;
+unsigned long kvm_riscv_glue_vector_size(void);
+bool kvm_riscv_glue_vector_user_allowed(void);
+void kvm_riscv_glue_vector_save(struct __riscv_v_ext_state *csrs, void *datap);
+void kvm_riscv_glue_vector_restore(const struct __riscv_v_ext_state *csrs,
+				   void *datap);
+
 #endif /* __RISCV_KVM_RISCV_GLUE_H__ */
