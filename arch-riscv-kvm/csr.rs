@@ -8,6 +8,8 @@
 
 use core::arch::asm;
 
+use crate::logic::isa::HostIsa;
+
 /// A CSR the backend accesses, as a type: the CSR number is part of the
 /// type, so no caller passes an unchecked number, and what a write may do
 /// to the host is stated once, per CSR, by [`GuestCsr`].
@@ -219,10 +221,10 @@ const HSTATEEN0: u16 = 0x60c;
 const SSTATEEN0: u16 = 0x10c;
 
 impl Smstateen {
-    /// The proof, if the host's harts have Smstateen.
-    pub(crate) fn on_host() -> Option<Self> {
-        // INVARIANT: `HostCaps::isa` holds the extensions all harts have.
-        let host = crate::host::HostCaps::get().isa;
+    /// The proof, if the host's harts have Smstateen (`host`: the
+    /// extensions all harts have, `HostCaps::isa`).
+    pub(crate) fn on_host(host: &HostIsa) -> Option<Self> {
+        // INVARIANT: `host` holds the extensions all harts have.
         host.has(crate::logic::isa::HostExtId::SMSTATEEN)
             .then_some(Smstateen(()))
     }
@@ -260,10 +262,10 @@ pub(crate) struct Ssaia(());
 const HVIEN: u16 = 0x608;
 
 impl Ssaia {
-    /// The proof, if the host's harts have Ssaia.
-    pub(crate) fn on_host() -> Option<Self> {
-        // INVARIANT: `HostCaps::isa` holds the extensions all harts have.
-        let host = crate::host::HostCaps::get().isa;
+    /// The proof, if the host's harts have Ssaia (`host` as for
+    /// [`Smstateen::on_host`]).
+    pub(crate) fn on_host(host: &HostIsa) -> Option<Self> {
+        // INVARIANT: `host` holds the extensions all harts have.
         host.has(crate::logic::isa::HostExtId::SSAIA)
             .then_some(Ssaia(()))
     }

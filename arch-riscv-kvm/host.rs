@@ -209,7 +209,7 @@ extern "C" fn kvm_arch_enable_virtualization_cpu() -> kernel::ffi::c_int {
     csr::write::<csr::Hcounteren>(HCOUNTEREN_TM);
     csr::write::<csr::Hvip>(0);
     csr::write::<csr::Henvcfg>(0);
-    if let Some(aia) = csr::Ssaia::on_host() {
+    if let Some(aia) = csr::Ssaia::on_host(&HostCaps::get().isa) {
         // The guests' counter-overflow interrupt is `hvip`'s to inject
         // (pmu.rs), where the host has Sscofpmf.
         aia.write_hvien(hvien_default());
@@ -222,7 +222,7 @@ extern "C" fn kvm_arch_enable_virtualization_cpu() -> kernel::ffi::c_int {
 fn hvien_default() -> usize {
     let sscofpmf = HostCaps::get().isa.has(isa::HostExtId::SSCOFPMF);
     if sscofpmf {
-        1 << crate::vcpu::Irq::PmuOverflow as u32
+        1 << crate::logic::irq::IRQ_LCOFI
     } else {
         0
     }
@@ -241,7 +241,7 @@ extern "C" fn kvm_arch_disable_virtualization_cpu() {
     // above), so none can reach the host once they are not delegated.
     unsafe { csr::write_unchecked::<csr::Hideleg>(0) };
     csr::write::<csr::Henvcfg>(0);
-    if let Some(aia) = csr::Ssaia::on_host() {
+    if let Some(aia) = csr::Ssaia::on_host(&HostCaps::get().isa) {
         aia.write_hvien(0);
     }
 }

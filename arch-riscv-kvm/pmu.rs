@@ -19,13 +19,11 @@ use kernel::prelude::*;
 use crate::addr::Gpa;
 use crate::glue;
 use crate::kvm_srcu::VcpuSrcu;
-use crate::logic::pmu::{self, PerfAttr, Pmu};
+use crate::logic::pmu::{self, PerfAttr};
 use crate::logic::sbi::{PmuCall, SbiRet, SBI_ERR_NOT_SUPPORTED};
 use crate::vcpu::{Irq, OwnedVcpu, Vcpu};
 
-/// The vCPU's PMU state, owned by its task. Some 3.6 KiB, so it lives
-/// in an allocation of its own, made only where the host has a PMU.
-pub(crate) type VcpuPmu = Pmu<glue::PerfEvent>;
+pub(crate) use crate::vcpu_context::VcpuPmu;
 
 /// A disabled PMU, as a constant: the allocation below is written from
 /// it directly, not through a copy on the stack.

@@ -138,6 +138,8 @@ fn check_requests(v: &mut OwnedVcpu<'_>, srcu: &mut VcpuSrcu<'_>) {
         }
     }
     if kv.check_request(Request::VcpuReset) {
+        // The PMU first: it may sleep, the rest runs with preemption off.
+        crate::pmu::reset(v);
         v.reset();
     }
     if kv.check_request(Request::UpdateHgatp) {

@@ -30,9 +30,8 @@ use crate::logic::hfence::{HfenceKind, HfenceQueue};
 use crate::logic::irq::IrqState;
 use crate::logic::isa::{self, VcpuIsa};
 use crate::logic::timer::ktime_from_ns;
-use crate::pmu::{self, VcpuPmu};
 use crate::timer::{GuestTimer, NO_EVENT};
-use crate::vcpu_context::{LoadState, PendingExit, VcpuContext, STA_NO_SHMEM};
+use crate::vcpu_context::{LoadState, PendingExit, VcpuContext, VcpuPmu, STA_NO_SHMEM};
 use crate::vcpu_fp::{self, fp_width, host_fp_width};
 use crate::vcpu_vector::{self, VcpuVector};
 
@@ -104,7 +103,7 @@ pub(crate) enum Irq {
     External = 10,
     /// Local counter-overflow interrupt (Sscofpmf's LCOFI), from the
     /// guest's PMU counters. `hvip` and `vsip` hold it in the same bit.
-    PmuOverflow = 13,
+    PmuOverflow = crate::logic::irq::IRQ_LCOFI as isize,
 }
 
 /// hvip holds VS interrupts one bit above where the guest's sip shows them.
@@ -116,7 +115,7 @@ const LCOFI: usize = 1 << Irq::PmuOverflow as u32;
 
 impl VcpuArch {
     /// A new vCPU's state with `isa` (see [`initial_isa`]), `pmu` (see
-    /// [`pmu::new_vcpu_pmu`]) and `vector` (where the host has V).
+    /// `pmu::new_vcpu_pmu`) and `vector` (where the host has V).
     pub(crate) fn new(
         isa: VcpuIsa,
         pmu: Option<KBox<VcpuPmu>>,
@@ -137,7 +136,7 @@ impl VcpuArch {
         let mut load = LoadState {
             fp: fp_width(&isa),
             host_fp: host_fp_width(),
-            smstateen: csr::Smstateen::on_host(),
+            smstateen: csr::Smstateen::on_host(&caps.isa),
             hedeleg: crate::host::HEDELEG_DEFAULT,
             vector,
             ..LoadState::default()
@@ -655,12 +654,12 @@ impl<'a> OwnedVcpu<'a> {
     }
 
     /// Resets the hart to its reset state (power-on via SBI HSM), loaded
-    /// or not. Preemption stays off from the put to the load: a notifier
-    /// in between would save the pre-reset CPU state over the reset one.
+    /// or not, but for its PMU, which the caller resets first
+    /// (`pmu::reset`): releasing perf events may sleep, and preemption
+    /// stays off here from the put to the load (a notifier in between
+    /// would save the pre-reset CPU state over the reset one). Upstream
+    /// releases them with preemption off.
     pub(crate) fn reset(&mut self) {
-        // Before preemption goes off: releasing perf events may sleep
-        // (upstream releases them in the no-preemption section below).
-        pmu::reset(self);
         let vcpu = self.vcpu;
         let regs = *vcpu.arch.reset_regs.lock();
         let cpu = NoPreempt::new();

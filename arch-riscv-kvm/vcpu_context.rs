@@ -31,9 +31,13 @@ use crate::logic::insn::Width;
 use crate::logic::isa::{VcpuIsa, SMSTATEEN0_SSTATEEN0};
 use crate::logic::onereg::SbiExtStatuses;
 use crate::logic::vscsr::{Vsatp, Vsstatus};
-use crate::pmu::VcpuPmu;
 use crate::switch::FpWidth;
 use crate::vcpu_vector::VcpuVector;
+
+/// A vCPU's SBI PMU state (`pmu.rs`), owned by its task. Some 3.6 KiB,
+/// so it lives in an allocation of its own, made only where the host has
+/// a PMU.
+pub(crate) type VcpuPmu = crate::logic::pmu::Pmu<crate::glue::PerfEvent>;
 
 /// No steal-time shared memory (`INVALID_GPA`): steal time is not
 /// accounted.

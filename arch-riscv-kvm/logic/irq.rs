@@ -6,6 +6,10 @@
 //! task or from an hrtimer), the flush before guest entry and the guest's
 //! own changes synced after exit can then never lose each other's update.
 
+/// Sscofpmf's local counter-overflow interrupt (LCOFI): its bit in `sip`,
+/// `vsip`, `hvip` and `hvien`.
+pub const IRQ_LCOFI: u32 = 13;
+
 /// Low half: interrupt levels, by `hvip` bit. High half: changed bits.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct IrqState(pub u64);
