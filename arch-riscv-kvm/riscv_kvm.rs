@@ -15,6 +15,10 @@
 //!   exports to generic KVM (`kvm_arch_*`), each of which turns its raw
 //!   pointers into those types first.
 
+// The initialisers of the vCPU's context and load state (`vcpu.rs`) name
+// every field, past the default limit of the `init!` macro's recursion.
+#![recursion_limit = "256"]
+
 pub mod logic;
 
 mod addr;

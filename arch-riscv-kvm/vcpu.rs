@@ -18,20 +18,22 @@ use core::marker::PhantomData;
 use core::ops::Deref;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use kernel::bindings;
+use kernel::init;
 use kernel::prelude::*;
 use kernel::sync::{new_spinlock, SpinLock};
 
-use crate::context::{hstatus, sstatus, GuestRegs};
+use crate::context::{hstatus, sstatus, FpRegs, GuestRegs, HostRegs, SwitchArea};
 use crate::csr;
 use crate::glue::{self, NoPreempt};
 use crate::kvm::{KvmVcpu, Request};
+use crate::kvm_mmu::MmuCache;
 use crate::kvm_srcu::VcpuSrcu;
 use crate::logic::hfence::{HfenceKind, HfenceQueue};
 use crate::logic::irq::IrqState;
 use crate::logic::isa::{self, VcpuIsa};
 use crate::logic::timer::ktime_from_ns;
 use crate::timer::{GuestTimer, NO_EVENT};
-use crate::vcpu_context::{LoadState, PendingExit, VcpuContext, VcpuPmu, STA_NO_SHMEM};
+use crate::vcpu_context::{LoadState, PendingExit, VcpuContext, VcpuPmu, VsCsrs, STA_NO_SHMEM};
 use crate::vcpu_fp::{self, fp_width, host_fp_width};
 use crate::vcpu_vector::{self, VcpuVector};
 
@@ -121,52 +123,80 @@ impl VcpuArch {
         pmu: Option<KBox<VcpuPmu>>,
         vector: Option<VcpuVector>,
     ) -> impl PinInit<Self> {
+        // Copied from a constant: built by `HfenceQueue::new()` here, the
+        // 2 KiB queue went through the stack twice.
+        const EMPTY_QUEUE: HfenceQueue = HfenceQueue::new();
         let caps = crate::host::HostCaps::get();
+        let fp = fp_width(&isa);
         let (mvendorid, marchid, mimpid) = glue::sbi_machine_ids();
-        let mut ctx = VcpuContext {
-            last_exit_cpu: -1,
-            sbi: crate::logic::sbi::initial_status(glue::sched_info_on(), pmu.is_some()),
-            pmu,
-            mvendorid,
-            marchid,
-            mimpid,
-            sta_shmem: STA_NO_SHMEM,
-            ..VcpuContext::default()
-        };
-        let mut load = LoadState {
-            fp: fp_width(&isa),
-            host_fp: host_fp_width(),
-            smstateen: csr::Smstateen::on_host(&caps.isa),
-            hedeleg: crate::host::HEDELEG_DEFAULT,
-            vector,
-            ..LoadState::default()
-        };
-        ctx.isa = isa;
-        // A hart comes out of reset in VS-mode with interrupts off; WFI
-        // traps to the host so an idle guest sleeps. CY, TM and IR are
-        // readable from VU-mode by default.
-        let reset = GuestRegs {
-            sstatus: sstatus::SPP | sstatus::SPIE,
-            hstatus: hstatus::VTW | hstatus::SPVP | hstatus::SPV | hstatus::VSXL_64,
-            scounteren: 0x7,
-            ..GuestRegs::default()
-        };
-        ctx.sw.guest = reset;
-        load.reset_fp();
-        load.csr = ctx.reset_csr;
+        let sbi = crate::logic::sbi::initial_status(glue::sched_info_on(), pmu.is_some());
+        // The context and load state are written field by field where they
+        // live: built whole and moved in, they and their temporaries took
+        // 4.7 KiB of stack.
         pin_init!(VcpuArch {
             mp_state <- new_spinlock!(bindings::KVM_MP_STATE_RUNNABLE, "VcpuArch::mp_state"),
-            ctx: UnsafeCell::new(ctx),
-            load: UnsafeCell::new(load),
-            reset_regs <- new_spinlock!(reset, "VcpuArch::reset_regs"),
+            ctx <- in_cell(init!(VcpuContext {
+                sw: SwitchArea { guest: out_of_reset(), host: HostRegs::default() },
+                host_senvcfg: 0,
+                host_sstateen0: 0,
+                reset_csr: VsCsrs::default(),
+                ran_atleast_once: false,
+                last_exit_cpu: -1,
+                pending: PendingExit::None,
+                isa,
+                sbi,
+                mvendorid,
+                marchid,
+                mimpid,
+                sstateen0: 0,
+                sta_shmem: STA_NO_SHMEM,
+                sta_last_steal: 0,
+                mmu_cache: MmuCache::default(),
+                pmu,
+            })),
+            load <- in_cell(init!(LoadState {
+                csr: VsCsrs::default(),
+                fs: LoadState::fs_out_of_reset(fp),
+                guest_fp: FpRegs::default(),
+                host_fp_regs: FpRegs::default(),
+                host_fp: host_fp_width(),
+                fp,
+                hedeleg: crate::host::HEDELEG_DEFAULT,
+                henvcfg: 0,
+                hstateen0: 0,
+                smstateen: csr::Smstateen::on_host(&caps.isa),
+                vector,
+            })),
+            reset_regs <- new_spinlock!(out_of_reset(), "VcpuArch::reset_regs"),
             irqs: AtomicU64::new(0),
             vsie: AtomicUsize::new(0),
             in_kernel: AtomicBool::new(true),
             timer <- GuestTimer::new(caps.isa.has(isa::HostExtId::SSTC), timer_expired),
-            hfences <- new_spinlock!(HfenceQueue::new(), "VcpuArch::hfences"),
+            hfences <- new_spinlock!(EMPTY_QUEUE, "VcpuArch::hfences"),
             pmu_overflown: AtomicU64::new(0),
             pmu_fw_events: [const { AtomicU64::new(0) }; crate::logic::pmu::FW_MAX],
         })
+    }
+}
+
+/// An initialiser of an `UnsafeCell<T>` from one of its `T`.
+fn in_cell<T>(init: impl Init<T>) -> impl Init<UnsafeCell<T>> {
+    // SAFETY: `UnsafeCell<T>` has the layout of `T` (`repr(transparent)`),
+    // so initialising the `T` inside the cell at `slot` initialises the
+    // cell; `init` fails with `Infallible`, so never, and its own
+    // contract (`slot` valid for writes of a `T`) is the closure's.
+    unsafe { init::init_from_closure(move |slot| init.__init(UnsafeCell::raw_get(slot))) }
+}
+
+/// The registers of a hart out of reset: in VS-mode with interrupts off;
+/// WFI traps to the host so an idle guest sleeps. CY, TM and IR are
+/// readable from VU-mode by default.
+fn out_of_reset() -> GuestRegs {
+    GuestRegs {
+        sstatus: sstatus::SPP | sstatus::SPIE,
+        hstatus: hstatus::VTW | hstatus::SPVP | hstatus::SPV | hstatus::VSXL_64,
+        scounteren: 0x7,
+        ..GuestRegs::default()
     }
 }
 

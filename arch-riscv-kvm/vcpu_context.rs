@@ -44,7 +44,6 @@ pub(crate) type VcpuPmu = crate::logic::pmu::Pmu<crate::glue::PerfEvent>;
 pub(crate) const STA_NO_SHMEM: u64 = u64::MAX;
 
 /// The part of the guest hart's state only the owner's code touches.
-#[derive(Default)]
 pub(crate) struct VcpuContext {
     /// What the world switch reads and writes; `sw.guest.sstatus.FS` is
     /// only meaningful inside the guest (see the module comment).
@@ -118,7 +117,6 @@ impl VcpuContext {
 
 /// The part of the guest hart's state `kvm_arch_vcpu_load()` and
 /// `kvm_arch_vcpu_put()` move between the vCPU and the CPU.
-#[derive(Default)]
 pub(crate) struct LoadState {
     /// VS-level CSRs while the vCPU is not loaded.
     pub(crate) csr: VsCsrs,
@@ -156,12 +154,17 @@ impl LoadState {
     /// FP state of a hart coming out of reset: zeroed registers, usable
     /// (FS initial) if the guest has F or D.
     pub(crate) fn reset_fp(&mut self) {
-        self.fs = if self.fp.is_some() {
+        self.fs = Self::fs_out_of_reset(self.fp);
+        self.guest_fp = FpRegs::default();
+    }
+
+    /// `sstatus.FS` of a hart with `fp` out of reset.
+    pub(crate) fn fs_out_of_reset(fp: Option<FpWidth>) -> usize {
+        if fp.is_some() {
             sstatus::FS_INITIAL
         } else {
             sstatus::FS_OFF
-        };
-        self.guest_fp = FpRegs::default();
+        }
     }
 
     /// Puts the guest's FS and VS into the switch area, for an entry.

@@ -402,7 +402,11 @@ impl HfenceQueue {
 
     /// Drops every queued fence, for a caller about to flush everything.
     pub fn clear(&mut self) {
-        *self = Self::new();
+        // In place: `*self = Self::new()` builds a whole queue on the
+        // stack first.
+        self.slots.fill(None);
+        self.head = 0;
+        self.len = 0;
     }
 }
 
