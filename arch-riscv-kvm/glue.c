@@ -629,6 +629,19 @@ bool kvm_riscv_glue_vector_user_allowed(void)
 	return riscv_v_vstate_ctrl_user_allowed();
 }
 
+/*
+ * As kernel_vector_begin() does before the kernel uses vector: the task's
+ * user state is saved if dirty and restored on the way back to user mode
+ * (TIF_RISCV_V_DEFER_RESTORE), so the registers are free until then.
+ */
+void kvm_riscv_glue_vector_hand_over(void)
+{
+	struct pt_regs *regs = task_pt_regs(current);
+
+	riscv_v_vstate_save(&current->thread.vstate, regs);
+	riscv_v_vstate_set_restore(current, regs);
+}
+
 void kvm_riscv_glue_vector_save(struct __riscv_v_ext_state *csrs, void *datap)
 {
 	__riscv_v_vstate_save(csrs, datap);
@@ -649,6 +662,10 @@ unsigned long kvm_riscv_glue_vector_size(void)
 bool kvm_riscv_glue_vector_user_allowed(void)
 {
 	return false;
+}
+
+void kvm_riscv_glue_vector_hand_over(void)
+{
 }
 
 /* Unreachable: the Rust side moves no vector state with a size of 0. */

@@ -161,6 +161,17 @@ pub(crate) fn vector_size() -> usize {
     unsafe { bindings::kvm_riscv_glue_vector_size() as usize }
 }
 
+/// Hands the current task's user-mode vector state to the kernel, as
+/// `kernel_vector_begin()` does: saved into the task now if dirty, and
+/// restored by the kernel on the way back to user mode. The CPU's
+/// registers are free until then.
+pub(crate) fn vector_hand_over_user_state() {
+    // SAFETY: Only the current task's own state moves, into its own save
+    // area, by the kernel's helpers; preemption being on or off makes no
+    // difference (a context switch saves and marks the same way).
+    unsafe { bindings::kvm_riscv_glue_vector_hand_over() }
+}
+
 /// Whether the calling task may use vector (its `PR_RISCV_V_VSTATE_CTRL`
 /// state): upstream gives V to the vCPUs such a task creates.
 pub(crate) fn vector_user_allowed() -> bool {

@@ -14,16 +14,6 @@ use kernel::prelude::*;
 use crate::addr::{Gpa, Hva};
 use crate::kvm::KvmVcpu;
 
-/// The most bytes of guest memory one copy moves. From the kernel's
-/// vector-copy threshold up, `copy_{to,from}_user()` may run on the vector
-/// unit (`kernel_vector_begin()`), which while a vCPU is loaded holds the
-/// guest's registers (`vcpu_vector.rs`): the kernel would save them as its
-/// task's and clobber them. Upstream 6.12 copies the 4 KiB PMU snapshot in
-/// one piece there.
-const GUEST_COPY_CHUNK: usize = 512;
-#[cfg(CONFIG_RISCV_ISA_V)]
-const _: () = assert!(GUEST_COPY_CHUNK < bindings::CONFIG_RISCV_ISA_V_UCOPY_THRESHOLD as usize);
-
 /// The MMIO bus, for `kvm_io_bus_*()`.
 const MMIO_BUS: bindings::kvm_bus = bindings::kvm_bus_KVM_MMIO_BUS;
 
@@ -174,33 +164,22 @@ impl<'a> VcpuSrcu<'a> {
         unsafe { bindings::kvm_io_bus_read(vcpu, MMIO_BUS, gpa, len, ptr.cast()) == 0 }
     }
 
-    /// Reads guest memory at `gpa` into `buf` (`kvm_vcpu_read_guest()`),
-    /// in pieces of [`GUEST_COPY_CHUNK`].
+    /// Reads guest memory at `gpa` into `buf` (`kvm_vcpu_read_guest()`).
     pub(crate) fn read_guest(&self, gpa: Gpa, buf: &mut [u8]) -> Result {
-        let mut at = gpa.get();
-        for piece in buf.chunks_mut(GUEST_COPY_CHUNK) {
-            let (vcpu, ptr, len) = (self.vcpu.as_ptr(), piece.as_mut_ptr(), piece.len());
-            // SAFETY: SRCU held; `piece` is valid for writes of its length.
-            let rc = unsafe { bindings::kvm_vcpu_read_guest(vcpu, at, ptr.cast(), len as c_ulong) };
-            kernel::error::to_result(rc)?;
-            at = at.wrapping_add(len as u64);
-        }
-        Ok(())
+        let (vcpu, ptr, len) = (self.vcpu.as_ptr(), buf.as_mut_ptr(), buf.len());
+        // SAFETY: SRCU held; `buf` is valid for writes of its length.
+        let rc =
+            unsafe { bindings::kvm_vcpu_read_guest(vcpu, gpa.get(), ptr.cast(), len as c_ulong) };
+        kernel::error::to_result(rc)
     }
 
-    /// Writes `buf` to guest memory at `gpa` (`kvm_vcpu_write_guest()`),
-    /// in pieces of [`GUEST_COPY_CHUNK`].
+    /// Writes `buf` to guest memory at `gpa` (`kvm_vcpu_write_guest()`).
     pub(crate) fn write_guest(&self, gpa: Gpa, buf: &[u8]) -> Result {
-        let mut at = gpa.get();
-        for piece in buf.chunks(GUEST_COPY_CHUNK) {
-            let (vcpu, ptr, len) = (self.vcpu.as_ptr(), piece.as_ptr(), piece.len());
-            // SAFETY: SRCU held; `piece` is valid for reads of its length.
-            let rc =
-                unsafe { bindings::kvm_vcpu_write_guest(vcpu, at, ptr.cast(), len as c_ulong) };
-            kernel::error::to_result(rc)?;
-            at = at.wrapping_add(len as u64);
-        }
-        Ok(())
+        let (vcpu, ptr, len) = (self.vcpu.as_ptr(), buf.as_ptr(), buf.len());
+        // SAFETY: SRCU held; `buf` is valid for reads of its length.
+        let rc =
+            unsafe { bindings::kvm_vcpu_write_guest(vcpu, gpa.get(), ptr.cast(), len as c_ulong) };
+        kernel::error::to_result(rc)
     }
 
     /// Whether a memslot backs the guest page of `gpa` writably.

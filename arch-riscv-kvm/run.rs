@@ -97,12 +97,15 @@ fn enter_guest(v: &mut OwnedVcpu<'_>, cpu: &NoPreempt, guest: &GuestMode<'_, '_>
         // SAFETY: As for senvcfg.
         ctx.host_sstateen0 = unsafe { smstateen.swap_sstateen0(ctx.sstateen0) };
     }
-    load.status_to_guest(&mut ctx.sw);
+    // SAFETY: Interrupts are off (`guest`) until after the exit below; the
+    // vCPU is loaded on this CPU by its owner (this task, in `loaded()`).
+    unsafe { load.enter_guest(&mut ctx.sw) };
     // SAFETY: Interrupts are off (`guest`); the load put this vCPU's VS
     // CSRs, hgatp and delegation on this CPU; the guest state came from
     // reset, ONE_REG or the guest, with SPV set.
     unsafe { switch::switch_to_guest(&mut ctx.sw) };
-    load.status_from_guest(&ctx.sw);
+    // SAFETY: Just after the entry `enter_guest` prepared, interrupts off.
+    unsafe { load.exit_guest(&ctx.sw) };
     // SAFETY: Restoring the host's value.
     load.csr.senvcfg = unsafe { csr::swap::<csr::Senvcfg>(ctx.host_senvcfg) };
     if let Some(smstateen) = sstateen0 {

@@ -600,11 +600,18 @@ impl VectorRegs {
     }
 
     /// Saves this CPU's vector registers and CSRs here.
-    pub(crate) fn save(&mut self) {
+    ///
+    /// # Safety
+    ///
+    /// The CPU's registers must be the ones this file is for, and nothing
+    /// may use them after without restoring them first: the save changes
+    /// `vl` and `vtype` and leaves `sstatus.VS` Off.
+    pub(crate) unsafe fn save(&mut self) {
         let data = self.data.as_mut_ptr().cast();
         // SAFETY: The host has V (`HostVector`'s invariant); the helper
         // writes the five CSR fields and `riscv_v_vsize` bytes at `data`,
-        // which `self.data` holds (the invariant), and puts sstatus.VS back.
+        // which `self.data` holds (the invariant); the caller guarantees
+        // the registers it changes are not used after.
         unsafe { kernel::bindings::kvm_riscv_glue_vector_save(&mut self.csrs, data) };
     }
 
@@ -612,8 +619,9 @@ impl VectorRegs {
     ///
     /// # Safety
     ///
-    /// Whatever the registers held must be saved already: they belong to
-    /// the current host task or to a guest.
+    /// The registers must be nobody's: whatever they held is saved already
+    /// or was never anybody's state, and nothing else uses them until
+    /// their new owner is done.
     pub(crate) unsafe fn restore(&self) {
         let data = self.data.as_ptr().cast_mut().cast();
         // SAFETY: As in `save()`, but the helper only reads `riscv_v_vsize`

@@ -741,10 +741,10 @@ impl<'a> OwnedVcpu<'a> {
 }
 
 // Loading a vCPU onto a CPU and putting it back: the VS-level CSRs,
-// `hgatp`, the timer and, lazily, the FP and vector registers (upstream's
-// `kvm_arch_vcpu_load()`/`kvm_arch_vcpu_put()`, `vcpu_fp.rs` and
-// `vcpu_vector.rs`). Generic
-// KVM calls the hooks (`vcpu_hooks.rs`) from `vcpu_load()`/`vcpu_put()`
+// `hgatp`, the timer and, lazily, the FP registers (upstream's
+// `kvm_arch_vcpu_load()`/`kvm_arch_vcpu_put()`, `vcpu_fp.rs`); the vector
+// registers move at each entry instead, and a load only hands the task's
+// own to the kernel (`vcpu_vector.rs`). Generic KVM calls the hooks (`vcpu_hooks.rs`) from `vcpu_load()`/`vcpu_put()`
 // and the preempt notifiers, on the owner's task with preemption
 // disabled; they touch only the vCPU's `LoadState`.
 
@@ -780,10 +780,8 @@ pub(crate) unsafe fn load_state_on_cpu(vcpu: &Vcpu, s: &mut LoadState, cpu: i32)
     // SAFETY: Loading, by the owner with preemption off (the caller's
     // guarantee); the put below follows.
     unsafe { vcpu_fp::load(s) };
-    if let Some(v) = &mut s.vector {
-        // SAFETY: Loading, by the owner with preemption off (the caller's
-        // guarantee); the put below follows.
-        unsafe { v.load() };
+    if s.vector.is_some() {
+        vcpu_vector::hand_over_user_state();
     }
     vcpu.kvm_vcpu().set_cpu(cpu);
 }
@@ -800,11 +798,6 @@ pub(crate) unsafe fn put_state_from_cpu(vcpu: &Vcpu, s: &mut LoadState) {
     // SAFETY: Loaded on this CPU by the load above (the caller's
     // guarantee), the owner with preemption off.
     unsafe { vcpu_fp::put(s) };
-    if let Some(v) = &mut s.vector {
-        // SAFETY: Loaded on this CPU by the load above (the caller's
-        // guarantee), the owner with preemption off.
-        unsafe { v.put() };
-    }
     vcpu.timer().put();
     let c = &mut s.csr;
     c.vsstatus = csr::read_vsstatus();

@@ -167,21 +167,32 @@ impl LoadState {
         }
     }
 
-    /// Puts the guest's FS and VS into the switch area, for an entry.
-    pub(crate) fn status_to_guest(&self, sw: &mut SwitchArea) {
+    /// Puts the guest's FS and VS into the switch area, and its vector
+    /// registers on the CPU, for an entry.
+    ///
+    /// # Safety
+    ///
+    /// As for [`VcpuVector::enter`]; [`Self::exit_guest`] follows.
+    pub(crate) unsafe fn enter_guest(&mut self, sw: &mut SwitchArea) {
         sw.guest.sstatus = (sw.guest.sstatus & !sstatus::FS) | self.fs;
-        match &self.vector {
-            Some(v) => v.vs_to_guest(sw),
+        match &mut self.vector {
+            // SAFETY: The caller's guarantee.
+            Some(v) => unsafe { v.enter(sw) },
             None => sw.guest.sstatus &= !sstatus::VS,
         }
     }
 
     /// Takes the guest's FS and VS (which the guest may have dirtied)
-    /// back after an exit.
-    pub(crate) fn status_from_guest(&mut self, sw: &SwitchArea) {
+    /// back after an exit, and its vector registers off the CPU.
+    ///
+    /// # Safety
+    ///
+    /// As for [`VcpuVector::exit`].
+    pub(crate) unsafe fn exit_guest(&mut self, sw: &SwitchArea) {
         self.fs = sw.guest.sstatus & sstatus::FS;
         if let Some(v) = &mut self.vector {
-            v.vs_from_guest(sw);
+            // SAFETY: The caller's guarantee.
+            unsafe { v.exit(sw) };
         }
     }
 }

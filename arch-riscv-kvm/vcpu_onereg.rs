@@ -352,15 +352,18 @@ fn vector_allowed() -> bool {
 /// with FP usable, as the C backend's FP reset does, and V whether it
 /// starts with vector usable. Upstream resets only FP here, so a vCPU
 /// whose V userspace turned off still ran with VS Initial from its
-/// creation, with the host task's vector registers in reach.
+/// creation, with the CPU's vector registers in reach. The vector state
+/// is reset only when V comes or goes: registers set through ONE_REG
+/// before another ISA write keep their values, as upstream.
 fn isa_changed(ctx: &VcpuContext, load: &mut LoadState, w: IsaWrite) {
     if !w.needs_fp_reset() {
         return;
     }
     load.fp = crate::vcpu_fp::fp_width(&ctx.isa);
     load.reset_fp();
-    if let Some(v) = &mut load.vector {
-        v.reset(ctx.isa.has(isa::HostExtId::V));
+    let has_v = ctx.isa.has(isa::HostExtId::V);
+    if let Some(v) = load.vector.as_mut().filter(|v| v.is_on() != has_v) {
+        v.reset(has_v);
     }
 }
 

@@ -1,18 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A vCPU's vector state, switched lazily (upstream's `vcpu_vector.c`).
+//! A vCPU's vector state (upstream's `vcpu_vector.c`), on the CPU only
+//! around each entry.
 //!
-//! The guest's registers are loaded onto the CPU when the vCPU is loaded
-//! and `sstatus.VS` says it has used them (not Off), and saved back when it
-//! is put only if the guest dirtied them; the host task's registers are
-//! saved at load and restored at put around that. Between load and put the
-//! CPU's vector registers are the guest's, so nothing on the way may use
-//! vector in the kernel: the one large copy to guest memory there (the PMU
-//! snapshot) goes in pieces below the kernel's vector-copy threshold
-//! (`pmu.rs`).
+//! Upstream 6.12 keeps the guest's registers on the CPU from load to put.
+//! The kernel uses vector in between on its own account: for copies to and
+//! from user memory of `CONFIG_RISCV_ISA_V_UCOPY_THRESHOLD` bytes or more
+//! (the 4 KiB PMU snapshot page is one), in softirqs (the crypto code) and
+//! for xor. Each time `kernel_vector_begin()` saves what it finds as the
+//! task's own user state, or nothing, and leaves its own data behind: the
+//! guest loses its registers and may read the kernel's data in them, and
+//! the VMM may get the guest's as its own.
 //!
-//! A vCPU without V never has VS on, so its load and put leave the vector
-//! registers alone.
+//! Here the guest's registers are on the CPU only with interrupts off,
+//! from [`VcpuVector::enter`] just before the world switch to
+//! [`VcpuVector::exit`] just after it, which saves them if the guest
+//! dirtied them. At each load the task's own registers are handed to the
+//! kernel as `kernel_vector_begin()` does ([`hand_over_user_state`]):
+//! saved into the task if dirty, and restored by the kernel on its way
+//! back to user mode. In between, the registers are nobody's.
+//!
+//! A vCPU without V never has VS on: its entries leave the registers alone.
 
 use kernel::prelude::*;
 
@@ -35,15 +43,20 @@ pub(crate) fn new_vcpu_vector(isa: &VcpuIsa) -> Result<Option<VcpuVector>> {
     }
 }
 
+/// Gives the current task's user-mode vector registers to the kernel
+/// (see the module comment), on a host with V; at each load.
+pub(crate) fn hand_over_user_state() {
+    crate::glue::vector_hand_over_user_state();
+}
+
 /// A vCPU's vector state on a host with V.
 ///
 /// INVARIANT: `vs` is `VS_OFF` unless the vCPU has V (as the last
 /// [`VcpuVector::reset`] was told), and changes between Off and On only in
-/// a reset; while the vCPU is loaded and `vs` is not Off, the CPU holds the
-/// guest's registers and `host` the host's.
+/// a reset; `guest` holds the guest's registers but between
+/// [`VcpuVector::enter`] and [`VcpuVector::exit`], when the CPU does.
 pub(crate) struct VcpuVector {
     guest: VectorRegs,
-    host: VectorRegs,
     /// The guest's `sstatus.VS` outside the guest (as `LoadState::fs`).
     vs: usize,
 }
@@ -54,7 +67,6 @@ impl VcpuVector {
     pub(crate) fn new(host: HostVector, on: bool) -> Result<Self> {
         let mut v = VcpuVector {
             guest: VectorRegs::new(host)?,
-            host: VectorRegs::new(host)?,
             vs: sstatus::VS_OFF,
         };
         v.reset(on);
@@ -62,7 +74,7 @@ impl VcpuVector {
     }
 
     /// A hart out of reset, with V if `on`: zeroed registers, usable (VS
-    /// Initial) if it has V. Only while the vCPU is not loaded.
+    /// Initial) if it has V.
     pub(crate) fn reset(&mut self, on: bool) {
         self.guest.clear();
         // INVARIANT: Off unless `on`.
@@ -73,71 +85,58 @@ impl VcpuVector {
         };
     }
 
-    /// The guest's register file (while the vCPU is not loaded: the CPU's
-    /// registers are the host's then).
+    /// Whether the guest has V (VS is not Off).
+    pub(crate) fn is_on(&self) -> bool {
+        self.vs != sstatus::VS_OFF
+    }
+
+    /// The guest's register file.
     pub(crate) fn guest(&self) -> &VectorRegs {
         &self.guest
     }
 
-    /// The guest's register file, to write (as [`Self::guest`]).
+    /// The guest's register file, to write.
     pub(crate) fn guest_mut(&mut self) -> &mut VectorRegs {
         &mut self.guest
     }
 
-    /// Moves the guest's registers onto this CPU, the host's out of it.
+    /// Puts the guest's registers on this CPU (unless VS is Off) and its
+    /// VS into the switch area, just before an entry.
     ///
     /// # Safety
     ///
-    /// The vCPU is being loaded on this CPU, by its owner with preemption
-    /// off; the matching [`Self::put`] follows on the same CPU.
-    pub(crate) unsafe fn load(&mut self) {
-        if self.vs == sstatus::VS_OFF {
-            // The guest cannot reach the registers: leave the host's.
-            return;
-        }
-        self.host.save();
-        // SAFETY: The host's registers were saved just above.
-        unsafe { self.guest.restore() };
-        self.vs = sstatus::VS_CLEAN;
-    }
-
-    /// Moves the guest's registers (if it wrote them) off this CPU, the
-    /// host's back.
-    ///
-    /// # Safety
-    ///
-    /// The vCPU is loaded on this CPU by [`Self::load`], the caller its
-    /// owner with preemption off.
-    pub(crate) unsafe fn put(&mut self) {
-        if self.vs == sstatus::VS_OFF {
-            // Off at load too: a guest cannot turn VS on (only a reset or
-            // an ISA write can, with the vCPU not loaded).
-            return;
-        }
-        if self.vs == sstatus::VS_DIRTY {
-            self.guest.save();
+    /// Interrupts are off from here to the matching [`Self::exit`], and the
+    /// vCPU is loaded on this CPU by its owner: the task's own registers
+    /// were handed over ([`hand_over_user_state`]), so the CPU's are
+    /// nobody's and no use of vector by the kernel comes in between.
+    pub(crate) unsafe fn enter(&mut self, sw: &mut SwitchArea) {
+        if self.vs != sstatus::VS_OFF {
+            // SAFETY: The CPU's registers are nobody's (the caller's
+            // guarantee).
+            unsafe { self.guest.restore() };
             self.vs = sstatus::VS_CLEAN;
         }
-        // SAFETY: The guest's registers are saved (or unchanged since
-        // the load restored them).
-        unsafe { self.host.restore() };
-    }
-
-    /// Puts the guest's VS into the switch area, for an entry.
-    pub(crate) fn vs_to_guest(&self, sw: &mut SwitchArea) {
         sw.guest.sstatus = (sw.guest.sstatus & !sstatus::VS) | self.vs;
     }
 
-    /// Takes the guest's VS back after an exit: the guest may have
-    /// dirtied its registers, never turned them on or off (HS-level VS is
-    /// not the guest's to write).
-    pub(crate) fn vs_from_guest(&mut self, sw: &SwitchArea) {
-        let vs = sw.guest.sstatus & sstatus::VS;
-        // INVARIANT: Only ever from one On state to another (the hardware
-        // only moves Initial or Clean to Dirty): `put` restores the host's
-        // registers exactly when `load` saved them.
-        if self.vs != sstatus::VS_OFF && vs != sstatus::VS_OFF {
-            self.vs = vs;
+    /// Takes the guest's VS back after an exit and its registers, if it
+    /// dirtied them, off the CPU.
+    ///
+    /// # Safety
+    ///
+    /// Right after the entry [`Self::enter`] prepared, interrupts still
+    /// off: the CPU's registers are the guest's.
+    pub(crate) unsafe fn exit(&mut self, sw: &SwitchArea) {
+        // INVARIANT: Off stays Off, On stays On: the hardware only moves
+        // Initial or Clean to Dirty, and HS-level VS is not the guest's to
+        // write.
+        if self.vs == sstatus::VS_OFF || sw.guest.sstatus & sstatus::VS != sstatus::VS_DIRTY {
+            return;
         }
+        // SAFETY: The CPU's registers are the guest's, interrupts off (the
+        // caller's guarantee), and go unused until the next `enter`
+        // restores them.
+        unsafe { self.guest.save() };
+        self.vs = sstatus::VS_CLEAN;
     }
 }

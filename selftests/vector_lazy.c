@@ -13,15 +13,16 @@
  *    register of another size or a vlenb wider than unsigned long is
  *    EINVAL (upstream once copied that into a u64 on its stack), the datap
  *    slot and v32 are ENOENT.
- * 2. A second thread pinned to the vCPU's CPU loads its own pattern into
- *    its vector registers and then writes a flag into guest memory.  The
- *    guest, resumed on that CPU, first overwrites v16..v23 (so its state is
- *    dirty), then spins until it sees the flag: the flag can only come
- *    while the vCPU's task is switched out, with the guest's registers
- *    live.  The guest then stores all 32 registers and vl/vtype/vcsr and
- *    checks each: the ones the host set have the host's values, v16..v23
- *    the new ones, the rest the guest's own; the thread checks that its
- *    registers were not touched either.
+ * 2. The guest, resumed, overwrites v16..v23 (so its state is dirty) and
+ *    says so in guest memory; a second thread pinned to the vCPU's CPU
+ *    waits for that, loads its own pattern into its vector registers and
+ *    then writes a flag into guest memory, which the guest spins for: the
+ *    thread can only run while the vCPU's task is switched out in the
+ *    middle of the guest's run, the guest's state dirty.  The guest then
+ *    stores all 32 registers and vl/vtype/vcsr and checks each: the ones
+ *    the host set have the host's values, v16..v23 the new ones, the rest
+ *    the guest's own; the thread checks that its registers were not
+ *    touched either.
  *
  * Every expectation is the upstream C backend's behaviour, but the last
  * one on an ISA write, which this test does not make.  Skips when the
@@ -109,6 +110,8 @@ static uint8_t guest_in[NR_VREGS * MAX_VLENB];
 static uint8_t guest_reload[NR_VREGS * MAX_VLENB];
 static uint8_t guest_out[NR_VREGS * MAX_VLENB];
 static unsigned long guest_vlenb;
+/* Read by the other thread through the host mapping. */
+static volatile unsigned long guest_dirtied;
 /* Written by the other thread through the host mapping. */
 static volatile unsigned long thread_loaded;
 
@@ -160,6 +163,7 @@ static void guest_code(void)
 		     "vsetvl x0, t1, t2\n\t"
 		     ".option pop"
 		     : : "r" (base) : "t0", "t1", "t2", "memory");
+	guest_dirtied = 1;
 	while (!thread_loaded)
 		;
 
@@ -189,6 +193,7 @@ static void guest_code(void)
 struct thread_arg {
 	int cpu;
 	unsigned long vlenb;
+	volatile unsigned long *dirtied;	/* guest's guest_dirtied, host mapping */
 	volatile unsigned long *loaded;	/* guest's thread_loaded, host mapping */
 	atomic_int *guest_done;
 	bool ok;
@@ -208,6 +213,9 @@ static void *vector_thread(void *p)
 	for (r = 0; r < NR_VREGS; r++)
 		for (i = 0; i < a->vlenb; i++)
 			in[r * a->vlenb + i] = thread_byte(r, i);
+	/* Only once the guest's state is dirty: the CPU is shared. */
+	while (!*a->dirtied)
+		;
 
 	/*
 	 * One asm block from the load to the store: no system call in
@@ -367,6 +375,7 @@ int main(void)
 			 "bad sizes, another vlenb, datap and v32 are refused\n");
 
 	arg.vlenb = vlenb;
+	arg.dirtied = addr_gva2hva(vm, (vm_vaddr_t)&guest_dirtied);
 	arg.loaded = addr_gva2hva(vm, (vm_vaddr_t)&thread_loaded);
 	arg.guest_done = &guest_done;
 	TEST_ASSERT(!pthread_create(&thread, NULL, vector_thread, &arg), "pthread_create");

@@ -129,12 +129,14 @@ void kvm_riscv_rs_pmu_overflow(void *ctx);
 /*
  * The vector register file (switch.rs): its size in bytes, 0 where the
  * kernel has no vector support or the harts no V; whether the calling
- * task may use vector; moving the CPU's registers to and from memory
- * (datap: that many bytes).
+ * task may use vector; handing the task's user state to the kernel (at
+ * each load); moving the CPU's registers to and from memory (datap: that
+ * many bytes).
  */
 struct __riscv_v_ext_state;
 unsigned long kvm_riscv_glue_vector_size(void);
 bool kvm_riscv_glue_vector_user_allowed(void);
+void kvm_riscv_glue_vector_hand_over(void);
 void kvm_riscv_glue_vector_save(struct __riscv_v_ext_state *csrs, void *datap);
 void kvm_riscv_glue_vector_restore(const struct __riscv_v_ext_state *csrs,
 				   void *datap);
