@@ -36,10 +36,8 @@
 #include "test_util.h"
 #include "ucall_common.h"
 #include "rkvm_util.h"
+#include "rkvm_vector.h"
 
-#define NR_VREGS	32
-/* The largest vlenb this test handles: VLEN 2048 (QEMU allows up to 1024). */
-#define MAX_VLENB	256
 
 /* vtype e32, m1, tu, mu, and an AVL that fits any VLEN >= 128. */
 #define VTYPE_GUEST	0x10UL
@@ -57,20 +55,6 @@ enum step {
 	STEP_STOP_SNAPSHOT_AGAIN,
 };
 
-/*
- * The 32 registers, LMUL=8 at a time: vl (t0) is 8 * vlenb bytes, so
- * v0, v8, v16 and v24 move eight registers each.
- */
-#define VREGS_OP(op, base)						\
-	".option push\n\t"						\
-	".option arch, +v\n\t"						\
-	"vsetvli t0, x0, e8, m8, ta, ma\n\t"				\
-	op " v0, (" base ")\n\t"  "add " base ", " base ", t0\n\t"	\
-	op " v8, (" base ")\n\t"  "add " base ", " base ", t0\n\t"	\
-	op " v16, (" base ")\n\t" "add " base ", " base ", t0\n\t"	\
-	op " v24, (" base ")\n\t"					\
-	".option pop\n\t"
-
 static uint8_t guest_in[NR_VREGS * MAX_VLENB];
 static uint8_t guest_out[NR_VREGS * MAX_VLENB];
 
@@ -79,13 +63,20 @@ static inline uint8_t guest_byte(int reg, int i)
 	return 0x3d + reg * 9 + i * 7;
 }
 
-static unsigned long guest_csr_vlenb(void)
+/* Turns VS on and fills guest_in with the guest's pattern; vlenb. */
+static unsigned long guest_vector_on(void)
 {
-	unsigned long v;
+	unsigned long vlenb;
+	int r, i;
 
-	asm volatile(".option push\n\t.option arch, +v\n\t"
-		     "csrr %0, vlenb\n\t.option pop" : "=r" (v));
-	return v;
+	/* vsstatus.VS starts Off. */
+	csr_set(CSR_SSTATUS, SR_VS_INITIAL);
+	vlenb = rkvm_csr_vlenb();
+	__GUEST_ASSERT(vlenb <= MAX_VLENB, "vlenb %lu > %d", vlenb, MAX_VLENB);
+	for (r = 0; r < NR_VREGS; r++)
+		for (i = 0; i < vlenb; i++)
+			guest_in[r * vlenb + i] = guest_byte(r, i);
+	return vlenb;
 }
 
 /*
@@ -126,17 +117,8 @@ static void guest_pmu(unsigned long fid, unsigned long a0, unsigned long a1,
 
 static void guest_code(void)
 {
-	unsigned long vlenb, base, num, ctr;
+	unsigned long vlenb = guest_vector_on(), base, num, ctr;
 	struct sbiret ret;
-	int r, i;
-
-	/* vsstatus.VS starts Off: turn the vector unit on. */
-	csr_set(CSR_SSTATUS, SR_VS_INITIAL);
-	vlenb = guest_csr_vlenb();
-	__GUEST_ASSERT(vlenb <= MAX_VLENB, "vlenb %lu > %d", vlenb, MAX_VLENB);
-	for (r = 0; r < NR_VREGS; r++)
-		for (i = 0; i < vlenb; i++)
-			guest_in[r * vlenb + i] = guest_byte(r, i);
 
 	guest_pmu(SBI_EXT_PMU_NUM_COUNTERS, 0, 0, 0, 0, &ret);
 	num = ret.value;
@@ -173,16 +155,9 @@ static void guest_code(void)
 /* Subtest 2: the guest loads its pattern and exits at once. */
 static void guest_load_and_exit(void)
 {
-	unsigned long vlenb, base;
-	int r, i;
+	unsigned long base = (unsigned long)guest_in;
 
-	csr_set(CSR_SSTATUS, SR_VS_INITIAL);
-	vlenb = guest_csr_vlenb();
-	__GUEST_ASSERT(vlenb <= MAX_VLENB, "vlenb %lu > %d", vlenb, MAX_VLENB);
-	for (r = 0; r < NR_VREGS; r++)
-		for (i = 0; i < vlenb; i++)
-			guest_in[r * vlenb + i] = guest_byte(r, i);
-	base = (unsigned long)guest_in;
+	guest_vector_on();
 	asm volatile(VREGS_OP("vle8.v", "%0") : "+r" (base) : : "t0", "memory");
 	GUEST_DONE();
 }

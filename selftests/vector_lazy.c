@@ -39,10 +39,8 @@
 #include "test_util.h"
 #include "ucall_common.h"
 #include "rkvm_util.h"
+#include "rkvm_vector.h"
 
-#define NR_VREGS	32
-/* The largest vlenb this test handles: VLEN 2048 (QEMU allows up to 1024). */
-#define MAX_VLENB	256
 
 
 /* vtype e32, m1, tu, mu, and an AVL that fits any VLEN >= 128. */
@@ -91,20 +89,6 @@ static inline uint8_t final_byte(int reg, int i)
 	return guest_byte(reg, i);
 }
 
-/*
- * The 32 registers, LMUL=8 at a time: vl (t0) is 8 * vlenb bytes, so
- * v0, v8, v16 and v24 move eight registers each.
- */
-#define VREGS_OP(op, base)						\
-	".option push\n\t"						\
-	".option arch, +v\n\t"						\
-	"vsetvli t0, x0, e8, m8, ta, ma\n\t"				\
-	op " v0, (" base ")\n\t"  "add " base ", " base ", t0\n\t"	\
-	op " v8, (" base ")\n\t"  "add " base ", " base ", t0\n\t"	\
-	op " v16, (" base ")\n\t" "add " base ", " base ", t0\n\t"	\
-	op " v24, (" base ")\n\t"					\
-	".option pop\n\t"
-
 /* Guest memory: each VM has its own copy of these. */
 static uint8_t guest_in[NR_VREGS * MAX_VLENB];
 static uint8_t guest_reload[NR_VREGS * MAX_VLENB];
@@ -115,15 +99,6 @@ static volatile unsigned long guest_dirtied;
 /* Written by the other thread through the host mapping. */
 static volatile unsigned long thread_loaded;
 
-static unsigned long guest_csr_vlenb(void)
-{
-	unsigned long v;
-
-	asm volatile(".option push\n\t.option arch, +v\n\t"
-		     "csrr %0, vlenb\n\t.option pop" : "=r" (v));
-	return v;
-}
-
 static void guest_code(void)
 {
 	unsigned long vl, vtype, vcsr, vlenb, base;
@@ -131,7 +106,7 @@ static void guest_code(void)
 
 	/* vsstatus.VS starts Off: turn the vector unit on. */
 	csr_set(CSR_SSTATUS, SR_VS_INITIAL);
-	vlenb = guest_csr_vlenb();
+	vlenb = rkvm_csr_vlenb();
 	guest_vlenb = vlenb;
 	__GUEST_ASSERT(vlenb <= MAX_VLENB, "vlenb %lu > %d", vlenb, MAX_VLENB);
 

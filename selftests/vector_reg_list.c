@@ -22,10 +22,9 @@
 #include "kvm_util.h"
 #include "processor.h"
 #include "test_util.h"
+#include "rkvm_vector.h"
 
 #define NR_VECTOR_CSRS	5
-#define NR_VREGS	32
-#define MAX_VLENB	256
 
 #define VEC_CSR(n)	(KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_VECTOR | (n))
 #define VEC_REG(i, size)	(KVM_REG_RISCV | (size) | KVM_REG_RISCV_VECTOR |	\
