@@ -29,6 +29,20 @@ pub(crate) struct GuestRegs {
     pub(crate) scounteren: usize,
 }
 
+impl GuestRegs {
+    /// The registers of a hart out of reset: in VS-mode with interrupts
+    /// off; WFI traps to the host so an idle guest sleeps. CY, TM and IR
+    /// are readable from VU-mode by default.
+    pub(crate) fn out_of_reset() -> Self {
+        GuestRegs {
+            sstatus: sstatus::SPP | sstatus::SPIE,
+            hstatus: hstatus::VTW | hstatus::SPVP | hstatus::SPV | hstatus::VSXL_64,
+            scounteren: 0x7,
+            ..GuestRegs::default()
+        }
+    }
+}
+
 /// Host state the world switch preserves across a guest run: what the
 /// calling convention asks a callee to keep, and the CSRs it borrows.
 #[repr(C)]

@@ -8,6 +8,7 @@
 //! rest of the backend never writes `unsafe` just to reach a kernel
 //! service.
 
+use core::cell::UnsafeCell;
 use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::ffi::{c_int, c_ulong, c_void};
@@ -50,6 +51,16 @@ pub(crate) fn array_index_nospec(index: usize, size: usize) -> usize {
     let (index, size) = (index as c_ulong, size as c_ulong);
     // SAFETY: Pure arithmetic.
     unsafe { bindings::kvm_riscv_glue_array_index_nospec(index, size) as usize }
+}
+
+/// An initialiser of an `UnsafeCell<T>` from one of its `T`, so a struct
+/// behind a cell can be written field by field in place (`init!`).
+pub(crate) fn init_in_cell<T>(init: impl Init<T>) -> impl Init<UnsafeCell<T>> {
+    // SAFETY: `UnsafeCell<T>` has the layout of `T` (`repr(transparent)`),
+    // so initialising the `T` inside the cell at `slot` initialises the
+    // cell; `init` fails with `Infallible`, so never, and its own
+    // contract (`slot` valid for writes of a `T`) is the closure's.
+    unsafe { kernel::init::init_from_closure(move |slot| init.__init(UnsafeCell::raw_get(slot))) }
 }
 
 /// Keeps the current task on this CPU while alive; not `Send`, as it is

@@ -18,11 +18,10 @@ use core::marker::PhantomData;
 use core::ops::Deref;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use kernel::bindings;
-use kernel::init;
 use kernel::prelude::*;
 use kernel::sync::{new_spinlock, SpinLock};
 
-use crate::context::{hstatus, sstatus, FpRegs, GuestRegs, HostRegs, SwitchArea};
+use crate::context::{sstatus, FpRegs, GuestRegs, HostRegs, SwitchArea};
 use crate::csr;
 use crate::glue::{self, NoPreempt};
 use crate::kvm::{KvmVcpu, Request};
@@ -135,8 +134,8 @@ impl VcpuArch {
         // 4.7 KiB of stack.
         pin_init!(VcpuArch {
             mp_state <- new_spinlock!(bindings::KVM_MP_STATE_RUNNABLE, "VcpuArch::mp_state"),
-            ctx <- in_cell(init!(VcpuContext {
-                sw: SwitchArea { guest: out_of_reset(), host: HostRegs::default() },
+            ctx <- glue::init_in_cell(init!(VcpuContext {
+                sw: SwitchArea { guest: GuestRegs::out_of_reset(), host: HostRegs::default() },
                 host_senvcfg: 0,
                 host_sstateen0: 0,
                 reset_csr: VsCsrs::default(),
@@ -154,7 +153,7 @@ impl VcpuArch {
                 mmu_cache: MmuCache::default(),
                 pmu,
             })),
-            load <- in_cell(init!(LoadState {
+            load <- glue::init_in_cell(init!(LoadState {
                 csr: VsCsrs::default(),
                 fs: LoadState::fs_out_of_reset(fp),
                 guest_fp: FpRegs::default(),
@@ -167,7 +166,7 @@ impl VcpuArch {
                 smstateen: csr::Smstateen::on_host(&caps.isa),
                 vector,
             })),
-            reset_regs <- new_spinlock!(out_of_reset(), "VcpuArch::reset_regs"),
+            reset_regs <- new_spinlock!(GuestRegs::out_of_reset(), "VcpuArch::reset_regs"),
             irqs: AtomicU64::new(0),
             vsie: AtomicUsize::new(0),
             in_kernel: AtomicBool::new(true),
@@ -176,27 +175,6 @@ impl VcpuArch {
             pmu_overflown: AtomicU64::new(0),
             pmu_fw_events: [const { AtomicU64::new(0) }; crate::logic::pmu::FW_MAX],
         })
-    }
-}
-
-/// An initialiser of an `UnsafeCell<T>` from one of its `T`.
-fn in_cell<T>(init: impl Init<T>) -> impl Init<UnsafeCell<T>> {
-    // SAFETY: `UnsafeCell<T>` has the layout of `T` (`repr(transparent)`),
-    // so initialising the `T` inside the cell at `slot` initialises the
-    // cell; `init` fails with `Infallible`, so never, and its own
-    // contract (`slot` valid for writes of a `T`) is the closure's.
-    unsafe { init::init_from_closure(move |slot| init.__init(UnsafeCell::raw_get(slot))) }
-}
-
-/// The registers of a hart out of reset: in VS-mode with interrupts off;
-/// WFI traps to the host so an idle guest sleeps. CY, TM and IR are
-/// readable from VU-mode by default.
-fn out_of_reset() -> GuestRegs {
-    GuestRegs {
-        sstatus: sstatus::SPP | sstatus::SPIE,
-        hstatus: hstatus::VTW | hstatus::SPVP | hstatus::SPV | hstatus::VSXL_64,
-        scounteren: 0x7,
-        ..GuestRegs::default()
     }
 }
 
@@ -742,11 +720,12 @@ impl<'a> OwnedVcpu<'a> {
 
 // Loading a vCPU onto a CPU and putting it back: the VS-level CSRs,
 // `hgatp`, the timer and, lazily, the FP registers (upstream's
-// `kvm_arch_vcpu_load()`/`kvm_arch_vcpu_put()`, `vcpu_fp.rs`); the vector
+// `kvm_arch_vcpu_load()`/`kvm_arch_vcpu_put()`, `vcpu_fp.rs`); vector
 // registers move at each entry instead, and a load only hands the task's
-// own to the kernel (`vcpu_vector.rs`). Generic KVM calls the hooks (`vcpu_hooks.rs`) from `vcpu_load()`/`vcpu_put()`
-// and the preempt notifiers, on the owner's task with preemption
-// disabled; they touch only the vCPU's `LoadState`.
+// own to the kernel (`vcpu_vector.rs`). Generic KVM calls the hooks
+// (`vcpu_hooks.rs`) from `vcpu_load()`/`vcpu_put()` and the preempt
+// notifiers, on the owner's task with preemption disabled; they touch
+// only the vCPU's `LoadState`.
 
 /// Loads `vcpu`'s state onto this CPU, `cpu`.
 ///
