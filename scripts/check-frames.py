@@ -10,10 +10,15 @@ into the neighbouring memory (a host crash found that way: see
 Documentation/virt/kvm/riscv/rust-backend.rst, "Stack frames").
 
 This reads the frame size of every function of an object file off its
-prologue, as llvm-objdump disassembles it: `addi sp, sp, -N` (once or
-twice), or a size built in a register with lui/addi(w)/li and taken off
-with `sub sp, sp, REG` (or added negated with `add`). It fails when a
-function's frame is over the limit, and prints the largest frames.
+code, as llvm-objdump disassembles it: the stack pointer moves by
+`addi sp, sp, N`, or by a size built in a register with lui/addi(w)/li
+and taken off with `sub sp, sp, REG` (or added with `add`). The frame is
+the deepest the pointer goes in the function's code read in order, so a
+prologue after an early return (shrink-wrapping) counts, and epilogues
+only bring the running depth back up. Local labels (`.L...`) are not
+functions. It fails when a function's frame is over the limit, and also
+when the run loop (`kvm_arch_vcpu_ioctl_run`), which has a frame, reads
+as frameless: the listing was not read right.
 
 Usage: check-frames.py OBJDUMP OBJECT LIMIT [--top N]
        check-frames.py --self-test
@@ -23,14 +28,11 @@ import re
 import subprocess
 import sys
 
-FUNC = re.compile(r"^[0-9a-f]+ <(?P<name>[^>]+)>:$")
+FUNC = re.compile(r"^[0-9a-f]+ <(?P<name>.+)>:$")
 INSN = re.compile(r"^\s*[0-9a-f]+:\s+(?P<op>[a-z.]+)\s*(?P<args>.*)$")
-# Where a prologue ends: the first control transfer.
-ENDS = {"j", "jal", "jalr", "jr", "ret", "tail", "call", "c.j", "c.jr",
-        "c.jal", "c.jalr", "beq", "bne", "blt", "bge", "bltu", "bgeu",
-        "beqz", "bnez", "blez", "bgez", "bltz", "bgtz", "bgt", "ble",
-        "bgtu", "bleu"}
-PROLOGUE_MAX = 64
+# A function every build has, with a frame: reading it as 0 means the
+# listing was misread.
+KNOWN_FRAMED = "kvm_arch_vcpu_ioctl_run"
 
 
 def imm(text):
@@ -44,16 +46,14 @@ def sext32(value):
 
 
 def frame_of(insns):
-    """Bytes the prologue takes off sp."""
+    """The most bytes below its entry value the function moves sp."""
     regs = {}
-    frame = 0
-    for op, args in insns[:PROLOGUE_MAX]:
-        if op in ENDS:
-            break
+    depth = frame = 0
+    for op, args in insns:
         a = [x.strip() for x in args.split("#")[0].split(",")]
         try:
             if op in ("addi", "c.addi16sp", "c.addi") and a[:2] == ["sp", "sp"]:
-                frame -= imm(a[2])
+                depth -= imm(a[2])
             elif op in ("addi", "addiw") and len(a) == 3 and a[0] == a[1] and a[0] in regs:
                 regs[a[0]] = sext32(regs[a[0]] + imm(a[2])) if op == "addiw" \
                     else regs[a[0]] + imm(a[2])
@@ -62,14 +62,15 @@ def frame_of(insns):
             elif op == "li" and len(a) == 2:
                 regs[a[0]] = imm(a[1])
             elif op == "sub" and a[:2] == ["sp", "sp"] and a[2] in regs:
-                frame += regs[a[2]]
+                depth += regs[a[2]]
             elif op == "add" and a[:2] == ["sp", "sp"] and a[2] in regs:
-                frame -= regs[a[2]]
+                depth -= regs[a[2]]
             elif a and a[0] in regs:
                 # The register is reused for something else.
                 del regs[a[0]]
         except (ValueError, IndexError):
             continue
+        frame = max(frame, depth)
     return frame
 
 
@@ -82,9 +83,12 @@ def frames(objdump, obj):
 def parse(out):
     result = {}
     name, insns = None, []
-    for line in out.splitlines() + [""]:
+    for line in out.splitlines() + ["<end>"]:
         m = FUNC.match(line)
-        if m or not line:
+        if m and m.group("name").startswith(".L"):
+            # A local label inside the function (`.Lpcrel_hi3`).
+            continue
+        if m or line == "<end>":
             if name is not None:
                 result[name] = max(result.get(name, 0), frame_of(insns))
             name, insns = (m.group("name"), []) if m else (None, [])
@@ -95,9 +99,9 @@ def parse(out):
     return result
 
 
-# Prologues as llvm-objdump 19 prints them, with the frames they take.
+# Code as llvm-objdump 19 prints it, with the frames it takes.
 SAMPLES = [
-    (["addi sp, sp, -0x30", "sd ra, 0x28(sp)", "ret"], 0x30),
+    (["addi sp, sp, -0x30", "sd ra, 0x28(sp)", "addi sp, sp, 0x30", "ret"], 0x30),
     (["addi sp, sp, -48", "sd ra, 40(sp)", "call 0x0 <f>"], 48),
     (["addi sp, sp, -0x7f0", "sd ra, 0x7e8(sp)", "addi s0, sp, 0x7f0",
       "lui a0, 0x1", "addiw a0, a0, -0x590", "sub sp, sp, a0", "beqz a1, 0x10"],
@@ -107,8 +111,32 @@ SAMPLES = [
     (["li a0, 64", "lui a0, 0x2", "mv a1, a0", "sub sp, sp, a0", "ret"], 8192),
     # A register reused before the sub does not count.
     (["lui a0, 0x2", "ld a0, 0(a1)", "sub sp, sp, a0", "ret"], 0),
-    # Nothing after the first control transfer is the prologue.
-    (["addi sp, sp, -16", "bnez a0, 0x20", "addi sp, sp, -4000"], 16),
+    # A prologue after an early return (shrink-wrapping).
+    (["beqz a0, 0x20", "ret", "addi sp, sp, -0x90", "sd ra, 0x88(sp)",
+      "addi sp, sp, 0x90", "ret"], 0x90),
+    # An epilogue before a tail call does not make the frame smaller.
+    (["addi sp, sp, -16", "sd ra, 8(sp)", "ld ra, 8(sp)", "addi sp, sp, 16",
+      "tail 0x0 <g>"], 16),
+    # Two epilogues on two paths.
+    (["addi sp, sp, -32", "bnez a0, 0x10", "addi sp, sp, 32", "ret",
+      "addi sp, sp, 32", "ret"], 32),
+]
+
+# Listings with several functions: names as `llvm-objdump -C` prints
+# them, local labels inside a function.
+LISTINGS = [
+    ("0000000000000000 <<riscv_kvm::logic::hfence::HfenceQueue as core::default::Default>::default>:\n"
+     "       0:      \taddi\tsp, sp, -0x1f0\n"
+     "       4:      \taddi\tsp, sp, -0x640\n"
+     "0000000000000008 <f>:\n"
+     "       8:      \taddi\tsp, sp, -0x10\n",
+     {"<riscv_kvm::logic::hfence::HfenceQueue as core::default::Default>::default": 0x830,
+      "f": 0x10}),
+    ("0000000000000000 <f>:\n"
+     "       0:      \tauipc\ta0, 0x0\n"
+     "0000000000000004 <.Lpcrel_hi3>:\n"
+     "       4:      \taddi\tsp, sp, -0x20\n",
+     {"f": 0x20}),
 ]
 
 
@@ -122,7 +150,13 @@ def self_test():
         if got != want:
             print(f"check-frames: {insns}: frame {got}, want {want}", file=sys.stderr)
             failed += 1
-    print(f"check-frames: {len(SAMPLES) - failed} of {len(SAMPLES)} prologues read right")
+    for listing, want in LISTINGS:
+        got = parse(listing)
+        if got != want:
+            print(f"check-frames: listing read as {got}, want {want}", file=sys.stderr)
+            failed += 1
+    total = len(SAMPLES) + len(LISTINGS)
+    print(f"check-frames: {total - failed} of {total} samples read right")
     return 1 if failed else 0
 
 
@@ -145,6 +179,10 @@ def main(argv):
     over = [(n, s) for n, s in ranked if s > limit]
     for name, size in over:
         print(f"check-frames: {name} has a {size}-byte frame, over {limit}", file=sys.stderr)
+    if not sizes.get(KNOWN_FRAMED):
+        print(f"check-frames: {KNOWN_FRAMED} reads as frameless: listing misread",
+              file=sys.stderr)
+        return 1
     return 1 if over else 0
 
 

@@ -46,7 +46,7 @@ fn queue_is_fifo() {
 
 #[test]
 fn queue_holds_exactly_64() {
-    let mut q = HfenceQueue::default();
+    let mut q = HfenceQueue::new();
     for n in 0..64 {
         assert_eq!(q.push(gvma(n)), Ok(()));
     }
