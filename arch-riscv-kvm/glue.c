@@ -633,13 +633,21 @@ bool kvm_riscv_glue_vector_user_allowed(void)
  * As kernel_vector_begin() does before the kernel uses vector: the task's
  * user state is saved if dirty and restored on the way back to user mode
  * (TIF_RISCV_V_DEFER_RESTORE), so the registers are free until then.
+ * Interrupts are off as in the kernel's own callers (which disable bottom
+ * halves, or run in the context switch): a softirq's kernel_vector_begin()
+ * in the middle would find VS still Dirty, save and leave its own data in
+ * the registers, which this save would then store as the task's; and a
+ * context switch in the middle would do the same with another task's.
  */
 void kvm_riscv_glue_vector_hand_over(void)
 {
 	struct pt_regs *regs = task_pt_regs(current);
+	unsigned long flags;
 
+	local_irq_save(flags);
 	riscv_v_vstate_save(&current->thread.vstate, regs);
 	riscv_v_vstate_set_restore(current, regs);
+	local_irq_restore(flags);
 }
 
 void kvm_riscv_glue_vector_save(struct __riscv_v_ext_state *csrs, void *datap)

@@ -178,8 +178,9 @@ pub(crate) fn vector_size() -> usize {
 /// registers are free until then.
 pub(crate) fn vector_hand_over_user_state() {
     // SAFETY: Only the current task's own state moves, into its own save
-    // area, by the kernel's helpers; preemption being on or off makes no
-    // difference (a context switch saves and marks the same way).
+    // area, by the kernel's helpers, with interrupts off inside (so no
+    // softirq's vector use and no context switch comes in between): any
+    // context of a task may call it.
     unsafe { bindings::kvm_riscv_glue_vector_hand_over() }
 }
 
