@@ -65,9 +65,12 @@ printf 'RESULT %s host/rustfmt %.2fs\n' "$st" "$(echo "$(date +%s.%N) - $t0" | b
 # in the world switch (Documentation/virt/kvm/riscv/rust-backend.rst).
 python3 "$TOP/scripts/unsafe-share.py" --max 5 "$TOP/arch-riscv-kvm"
 
-# Stack frames of the Rust object, read off its prologues, within the
-# kernel's CONFIG_FRAME_WARN (which covers only C): a parser check on samples,
-# then the built object, which must be there (no object is a failure).
+# Stack frames of the Rust object, read off its code, within the
+# kernel's CONFIG_FRAME_WARN (which covers only C): a parser check on
+# samples, then the built object, which must be there (no object is a
+# failure). Always the normal kernel's object, which every profile builds
+# (for the selftests): the debug kernel's KASAN redzones make frames up
+# to half again as large, on a stack KASAN doubles.
 frames() {
 	local name=$1; shift
 	local t0 st
@@ -76,8 +79,9 @@ frames() {
 	printf 'RESULT %s host/%s %.2fs\n' "$st" "$name" "$(echo "$(date +%s.%N) - $t0" | bc)"
 }
 frames stack_frames_parser --self-test
-frame_warn=$(sed -n 's/^CONFIG_FRAME_WARN=//p' "$(tree_of rust)/.config" 2>/dev/null || true)
-frames stack_frames "llvm-objdump$LLVM_SUFFIX" "$(tree_of rust)/arch/riscv/kvm/riscv_kvm.o" \
+normal=$BUILD/linux-rust
+frame_warn=$(sed -n 's/^CONFIG_FRAME_WARN=//p' "$normal/.config" 2>/dev/null || true)
+frames stack_frames "llvm-objdump$LLVM_SUFFIX" "$normal/arch/riscv/kvm/riscv_kvm.o" \
 	"${frame_warn:-2048}"
 
 # The pattern that turns a kernel report in the emulated host's console
