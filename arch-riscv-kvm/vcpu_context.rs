@@ -173,6 +173,7 @@ impl LoadState {
     /// # Safety
     ///
     /// As for [`VcpuVector::enter`]; [`Self::exit_guest`] follows.
+    #[inline]
     pub(crate) unsafe fn enter_guest(&mut self, sw: &mut SwitchArea) {
         sw.guest.sstatus = (sw.guest.sstatus & !sstatus::FS) | self.fs;
         match &mut self.vector {
@@ -188,6 +189,7 @@ impl LoadState {
     /// # Safety
     ///
     /// As for [`VcpuVector::exit`].
+    #[inline]
     pub(crate) unsafe fn exit_guest(&mut self, sw: &SwitchArea) {
         self.fs = sw.guest.sstatus & sstatus::FS;
         if let Some(v) = &mut self.vector {
