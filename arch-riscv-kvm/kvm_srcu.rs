@@ -166,19 +166,17 @@ impl<'a> VcpuSrcu<'a> {
 
     /// Reads guest memory at `gpa` into `buf` (`kvm_vcpu_read_guest()`).
     pub(crate) fn read_guest(&self, gpa: Gpa, buf: &mut [u8]) -> Result {
-        let (vcpu, ptr, len) = (self.vcpu.as_ptr(), buf.as_mut_ptr(), buf.len());
+        let (vcpu, ptr, len) = (self.vcpu.as_ptr(), buf.as_mut_ptr(), buf.len() as c_ulong);
         // SAFETY: SRCU held; `buf` is valid for writes of its length.
-        let rc =
-            unsafe { bindings::kvm_vcpu_read_guest(vcpu, gpa.get(), ptr.cast(), len as c_ulong) };
+        let rc = unsafe { bindings::kvm_vcpu_read_guest(vcpu, gpa.get(), ptr.cast(), len) };
         kernel::error::to_result(rc)
     }
 
     /// Writes `buf` to guest memory at `gpa` (`kvm_vcpu_write_guest()`).
     pub(crate) fn write_guest(&self, gpa: Gpa, buf: &[u8]) -> Result {
-        let (vcpu, ptr, len) = (self.vcpu.as_ptr(), buf.as_ptr(), buf.len());
+        let (vcpu, ptr, len) = (self.vcpu.as_ptr(), buf.as_ptr(), buf.len() as c_ulong);
         // SAFETY: SRCU held; `buf` is valid for reads of its length.
-        let rc =
-            unsafe { bindings::kvm_vcpu_write_guest(vcpu, gpa.get(), ptr.cast(), len as c_ulong) };
+        let rc = unsafe { bindings::kvm_vcpu_write_guest(vcpu, gpa.get(), ptr.cast(), len) };
         kernel::error::to_result(rc)
     }
 

@@ -122,16 +122,13 @@ impl VcpuArch {
         pmu: Option<KBox<VcpuPmu>>,
         vector: Option<VcpuVector>,
     ) -> impl PinInit<Self> {
-        // Copied from a constant: built by `HfenceQueue::new()` here, the
-        // 2 KiB queue went through the stack twice.
+        // Each part is written where it lives (the fence queue copied from
+        // a constant): built whole and moved in, they took 4.7 KiB of stack.
         const EMPTY_QUEUE: HfenceQueue = HfenceQueue::new();
         let caps = crate::host::HostCaps::get();
         let fp = fp_width(&isa);
         let (mvendorid, marchid, mimpid) = glue::sbi_machine_ids();
         let sbi = crate::logic::sbi::initial_status(glue::sched_info_on(), pmu.is_some());
-        // The context and load state are written field by field where they
-        // live: built whole and moved in, they and their temporaries took
-        // 4.7 KiB of stack.
         pin_init!(VcpuArch {
             mp_state <- new_spinlock!(bindings::KVM_MP_STATE_RUNNABLE, "VcpuArch::mp_state"),
             ctx <- glue::init_in_cell(init!(VcpuContext {
@@ -760,7 +757,7 @@ pub(crate) unsafe fn load_state_on_cpu(vcpu: &Vcpu, s: &mut LoadState, cpu: i32)
     // guarantee); the put below follows.
     unsafe { vcpu_fp::load(s) };
     if s.vector.is_some() {
-        vcpu_vector::hand_over_user_state();
+        glue::vector_hand_over_user_state();
     }
     vcpu.kvm_vcpu().set_cpu(cpu);
 }

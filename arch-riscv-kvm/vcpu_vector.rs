@@ -16,9 +16,10 @@
 //! from [`VcpuVector::enter`] just before the world switch to
 //! [`VcpuVector::exit`] just after it, which saves them if the guest
 //! dirtied them. At each load the task's own registers are handed to the
-//! kernel as `kernel_vector_begin()` does ([`hand_over_user_state`]):
-//! saved into the task if dirty, and restored by the kernel on its way
-//! back to user mode. In between, the registers are nobody's.
+//! kernel as `kernel_vector_begin()` does
+//! (`glue::vector_hand_over_user_state()`): saved into the task if dirty,
+//! and restored by the kernel on its way back to user mode. In between,
+//! the registers are nobody's.
 //!
 //! A vCPU without V never has VS on: its entries leave the registers alone.
 
@@ -41,12 +42,6 @@ pub(crate) fn new_vcpu_vector(isa: &VcpuIsa) -> Result<Option<VcpuVector>> {
         Some(host) => Ok(Some(VcpuVector::new(host, isa.has(HostExtId::V))?)),
         None => Ok(None),
     }
-}
-
-/// Gives the current task's user-mode vector registers to the kernel
-/// (see the module comment), on a host with V; at each load.
-pub(crate) fn hand_over_user_state() {
-    crate::glue::vector_hand_over_user_state();
 }
 
 /// A vCPU's vector state on a host with V.
@@ -107,10 +102,11 @@ impl VcpuVector {
     ///
     /// Interrupts are off from here to the matching [`Self::exit`], and the
     /// vCPU is loaded on this CPU by its owner: the task's own registers
-    /// were handed over ([`hand_over_user_state`]), so the CPU's are
-    /// nobody's and no use of vector by the kernel comes in between.
+    /// were handed over (`glue::vector_hand_over_user_state()`), so the
+    /// CPU's are nobody's and no use of vector by the kernel comes in
+    /// between.
     pub(crate) unsafe fn enter(&mut self, sw: &mut SwitchArea) {
-        if self.vs != sstatus::VS_OFF {
+        if self.is_on() {
             // SAFETY: The CPU's registers are nobody's (the caller's
             // guarantee).
             unsafe { self.guest.restore() };
@@ -130,7 +126,7 @@ impl VcpuVector {
         // INVARIANT: Off stays Off, On stays On: the hardware only moves
         // Initial or Clean to Dirty, and HS-level VS is not the guest's to
         // write.
-        if self.vs == sstatus::VS_OFF || sw.guest.sstatus & sstatus::VS != sstatus::VS_DIRTY {
+        if !self.is_on() || sw.guest.sstatus & sstatus::VS != sstatus::VS_DIRTY {
             return;
         }
         // SAFETY: The CPU's registers are the guest's, interrupts off (the
